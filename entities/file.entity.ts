@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { BigIntType, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export enum FileStatus {
+  /** Reserved: bytes are on their way (a streamed upload, or a direct upload not yet completed). */
+  PENDING = 'PENDING',
+  AVAILABLE = 'AVAILABLE',
+  /** Soft-deleted: the object is kept until a hard delete or the purge. */
+  DELETED = 'DELETED',
+}
+
+/** The database's picture of one stored object. */
+@Entity({ tableName: 'files' })
+// Keyset pagination: an owner's files, newest first.
+@Index({ name: 'files_owner_created_idx', properties: ['ownerId', 'createdAt', 'id'] })
+@Index({ name: 'files_created_idx', properties: ['createdAt', 'id'] })
+@Index({ name: 'files_metadata_gin_idx', expression: 'create index "files_metadata_gin_idx" on "files" using gin ("metadata" jsonb_path_ops)' })
+// The row reserves its key: two uploads can never claim the same object.
+@Unique({ name: 'files_bucket_key_unique', properties: ['bucket', 's3Key'] })
+export class FileEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  ownerId!: string;
+
+  @Property({ type: 'text' })
+  originalName!: string;
+
+  @Property({ type: 'text', fieldName: 's3_key' })
+  s3Key!: string;
+
+  @Property({ type: 'text' })
+  bucket!: string;
+
+  @Index({ name: 'files_folder_idx' })
+  @Property({ type: 'text', nullable: true })
+  folder: string | null = null;
+
+  @Property({ type: 'text' })
+  contentType!: string;
+
+  @Property({ type: 'text' })
+  extension!: string;
+
+  @Property({ type: new BigIntType('number') })
+  size!: number;
+
+  @Property({ type: 'text', nullable: true })
+  checksumSha256: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  @Property({ type: 'jsonb' })
+  metadata: Record<string, unknown> = {};
+
+  @Property({ type: 'boolean' })
+  isPublic = false;
+
+  @Index({ name: 'files_status_idx' })
+  @Enum({ items: () => FileStatus, nativeEnumName: 'file_status' })
+  status: FileStatus = FileStatus.PENDING;
+
+  @Property({ type: 'text', nullable: true })
+  serverSideEncryption: string | null = null;
+
+  @ManyToOne(() => FileEntity, { nullable: true, deleteRule: 'set null', index: 'files_copied_from_idx' })
+  copiedFrom: FileEntity | null = null;
+
+  // Millisecond precision, like JavaScript dates: a cursor holds the exact value.
+  @Property({ columnType: 'timestamptz(3)', type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ columnType: 'timestamptz(3)', type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
+  deletedAt: Date | null = null;
+
+  /** PENDING files only: after this the upload is abandoned and the purge removes it. */
+  @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
+  uploadExpiresAt: Date | null = null;
+}

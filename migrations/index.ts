@@ -1,0 +1,4 @@
+import { Migration20261128135746 } from './Migration20261128135746';
+
+/** Every migration, oldest first. Listed by hand so that no file-system glob is needed at run time. */
+export const migrationsList = [{ name: 'Migration20261128135746', class: Migration20261128135746 }];

@@ -1,0 +1,59 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { FileUpload } from 'graphql-upload-minimal';
+import type { FileEntity } from '../entities/file.entity';
+import type { Context } from '../src/graphql/context';
+import { UploadScalar } from '../src/graphql/scalars';
+import { FileType } from './file.type';
+import { CopyFileInput, RequestUploadInput, UpdateFileInput, UploadFileInput } from './inputs';
+import { UploadTicket } from './result.types';
+
+@Resolver()
+export class FileMutationResolver {
+  @Mutation(() => FileType)
+  async uploadFile(
+    @Arg('file', () => UploadScalar) upload: Promise<FileUpload> | FileUpload,
+    @Ctx() ctx: Context,
+    @Arg('input', () => UploadFileInput, { nullable: true }) input?: UploadFileInput,
+  ): Promise<FileEntity> {
+    const { filename, createReadStream } = await upload;
+    return ctx.uploads.upload(ctx.actor, { filename, stream: createReadStream() }, input ?? {});
+  }
+
+  @Mutation(() => UploadTicket)
+  requestUpload(@Arg('input', () => RequestUploadInput) input: RequestUploadInput, @Ctx() ctx: Context): Promise<UploadTicket> {
+    return ctx.uploads.requestUpload(ctx.actor, input);
+  }
+
+  @Mutation(() => FileType)
+  completeUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity> {
+    return ctx.uploads.completeUpload(ctx.actor, id);
+  }
+
+  @Mutation(() => FileType)
+  copyFile(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+    @Arg('input', () => CopyFileInput, { nullable: true }) input?: CopyFileInput,
+  ): Promise<FileEntity> {
+    return ctx.files.copy(ctx.actor, id, input ?? {});
+  }
+
+  @Mutation(() => FileType)
+  updateFile(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFileInput) input: UpdateFileInput, @Ctx() ctx: Context): Promise<FileEntity> {
+    return ctx.files.update(ctx.actor, id, input);
+  }
+
+  @Mutation(() => Boolean)
+  deleteFile(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+    @Arg('hardDelete', () => Boolean, { defaultValue: false }) hardDelete?: boolean,
+  ): Promise<boolean> {
+    return ctx.files.delete(ctx.actor, id, hardDelete ?? false);
+  }
+
+  @Mutation(() => FileType)
+  restoreFile(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity> {
+    return ctx.files.restore(ctx.actor, id);
+  }
+}

@@ -1,0 +1,64 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { FileEntity } from '../entities/file.entity';
+import { encodeCursor } from '../src/files/cursor';
+import type { Context } from '../src/graphql/context';
+import { FileConnection, FileType } from './file.type';
+import { FileFilter } from './inputs';
+import { FileMetadata, PresignedUrl, UploadConfig } from './result.types';
+
+@Resolver(() => FileType)
+export class FileResolver {
+  @Query(() => FileType, { nullable: true })
+  file(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity | null> {
+    return ctx.files.find(ctx.actor, id);
+  }
+
+  @Query(() => FileConnection)
+  async files(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => FileFilter, { nullable: true }) filter?: FileFilter,
+    @Arg('first', () => Int, { defaultValue: 20 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<FileConnection> {
+    const page = await ctx.files.list(ctx.actor, filter ?? {}, first, after);
+    const edges = page.files.map((file) => ({ cursor: encodeCursor(file), node: file }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Query(() => PresignedUrl)
+  presignedUrl(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+    @Arg('expiresIn', () => Int, { nullable: true }) expiresIn?: number,
+    @Arg('forceDownload', () => Boolean, { defaultValue: false }) forceDownload?: boolean,
+  ): Promise<PresignedUrl> {
+    return ctx.files.presignedUrl(ctx.actor, id, expiresIn, forceDownload ?? false);
+  }
+
+  @Query(() => FileMetadata)
+  async fileMetadata(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileMetadata> {
+    const info = await ctx.files.objectInfo(ctx.actor, id);
+    return {
+      contentType: info.contentType ?? 'application/octet-stream',
+      fileSize: info.size,
+      lastModified: info.lastModified,
+      etag: info.etag ?? null,
+      serverSideEncryption: info.serverSideEncryption ?? null,
+      metadata: info.metadata,
+    };
+  }
+
+  @Query(() => UploadConfig)
+  uploadConfig(@Ctx() ctx: Context): UploadConfig {
+    return ctx.policy.describe();
+  }
+
+  @FieldResolver(() => FileType, { nullable: true, description: 'The source of a copy (batched)' })
+  copiedFrom(@Root() file: FileEntity, @Ctx() ctx: Context): Promise<FileEntity | null> | null {
+    return file.copiedFrom ? ctx.loaders.file.load(file.copiedFrom.id) : null;
+  }
+}

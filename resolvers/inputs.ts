@@ -1,0 +1,108 @@
+import { IsOptional, Length, MaxLength, Min } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
+
+// Lengths here are the coarse limits; the file policy checks what names and folders may contain.
+const MAX_DESCRIPTION = 4000;
+const MAX_FOLDER = 512;
+const MAX_FILENAME = 1024;
+const MAX_FILTER_TEXT = 200;
+
+@InputType()
+export class FileFilter {
+  @Field(() => String, { nullable: true, description: 'Exact folder' })
+  @IsOptional()
+  @MaxLength(MAX_FOLDER)
+  folder?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_FOLDER)
+  folderPrefix?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'e.g. "image/"' })
+  @IsOptional()
+  @MaxLength(MAX_FILTER_TEXT)
+  contentTypePrefix?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'In originalName, case-insensitive' })
+  @IsOptional()
+  @MaxLength(MAX_FILTER_TEXT)
+  search?: string | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'jsonb containment' })
+  metadataContains?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Default false' })
+  includeDeleted?: boolean | null;
+
+  @Field(() => ID, { nullable: true, description: 'Administrators only' })
+  ownerId?: string | null;
+}
+
+@InputType()
+export class UploadFileInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_FOLDER)
+  folder?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_DESCRIPTION)
+  description?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Default false' })
+  isPublic?: boolean | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true })
+  metadata?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class RequestUploadInput extends UploadFileInput {
+  @Field()
+  @Length(1, MAX_FILENAME)
+  filename: string;
+
+  @Field()
+  @Length(1, 255)
+  contentType: string;
+
+  @Field(() => SafeIntScalar)
+  @Min(0)
+  size: number;
+}
+
+@InputType()
+export class CopyFileInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_FOLDER)
+  newFolder?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, MAX_FILENAME)
+  newName?: string | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'Replaces the metadata of the copy; omitted: copied as is' })
+  newMetadata?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true })
+  isPublic?: boolean | null;
+}
+
+@InputType()
+export class UpdateFileInput {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(MAX_DESCRIPTION)
+  description?: string | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'Replaces' })
+  metadata?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true })
+  isPublic?: boolean | null;
+}

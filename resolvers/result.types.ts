@@ -1,0 +1,66 @@
+import { Field, ObjectType } from 'type-graphql';
+import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
+import { FileType } from './file.type';
+
+@ObjectType()
+export class PresignedUrl {
+  @Field()
+  url: string;
+
+  @Field()
+  method: string;
+
+  @Field(() => DateTimeScalar)
+  expiresAt: Date;
+}
+
+@ObjectType({ description: 'The seed\'s "Get File Metadata", read live from storage' })
+export class FileMetadata {
+  @Field()
+  contentType: string;
+
+  @Field(() => SafeIntScalar)
+  fileSize: number;
+
+  @Field(() => DateTimeScalar)
+  lastModified: Date;
+
+  @Field(() => String, { nullable: true })
+  etag: string | null;
+
+  @Field(() => String, { nullable: true })
+  serverSideEncryption: string | null;
+
+  @Field(() => JSONObjectScalar, { description: 'The object\'s user-defined metadata (x-amz-meta-*)' })
+  metadata: Record<string, string>;
+}
+
+@ObjectType({ description: 'Lets an SPA validate before it uploads' })
+export class UploadConfig {
+  @Field(() => SafeIntScalar)
+  maxFileSizeBytes: number;
+
+  @Field(() => [String])
+  allowedExtensions: string[];
+
+  @Field(() => [String])
+  allowedMimeTypes: string[];
+}
+
+@ObjectType({ description: 'A direct browser-to-S3 upload' })
+export class UploadTicket {
+  @Field(() => FileType, { description: 'Status PENDING until completeUpload' })
+  file: FileType;
+
+  @Field()
+  url: string;
+
+  @Field({ description: 'PUT' })
+  method: string;
+
+  @Field(() => JSONObjectScalar, { description: 'Headers the client must send (Content-Type, SSE, ...)' })
+  headers: Record<string, string>;
+
+  @Field(() => DateTimeScalar)
+  expiresAt: Date;
+}

@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { MikroORM } from '@mikro-orm/postgresql';
+import cors from 'cors';
+import DataLoader from 'dataloader';
+import express, { type Request } from 'express';
+import { GraphQLError } from 'graphql';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import { ormConfig } from '../mikro-orm.config';
+import { Authenticator } from './auth/authenticator';
+import { loadOrCreateDevSecret } from './auth/dev-secret';
+import type { Config } from './config';
+import { isAppError } from './errors';
+import { FilePolicy } from './files/file-policy';
+import { FileRepository } from './files/file-repository';
+import { FileService } from './files/file.service';
+import { UploadService } from './files/upload.service';
+import type { Context } from './graphql/context';
+import { createFormatError } from './graphql/format-error';
+import { buildFileSchema } from './graphql/schema';
+import { downloadRouter } from './http/download.route';
+import { healthRouter } from './http/health.routes';
+import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
+import type { Logger } from './logger';
+import { createS3Client, S3Storage } from './storage/s3-storage';
+import type { StorageBackend } from './storage/storage-backend';
+
+export interface RunningApp {
+  /** e.g. http://127.0.0.1:4000 */
+  url: string;
+  orm: MikroORM;
+  storage: StorageBackend;
+  close(): Promise<void>;
+}
+
+/** JSON GraphQL bodies are small; files travel as multipart. */
+const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * The composition root: config → ORM (migrated) → S3 → services → schema →
+ * HTTP. The only place where parts are built and wired; tests start it on port 0.
+ */
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  if (!config.database.url) throw new Error('startApp needs a database URL (see boot.ts for the embedded default)');
+  const orm = await MikroORM.init(
+    ormConfig(config.database.url, { colors: false, logger: (message) => log.debug({ event: 'orm' }, message) }),
+  );
+  await orm.getMigrator().up();
+
+  const s3 = createS3Client(config.s3);
+  const storage = new S3Storage(s3, config.s3.bucket, config.encryption);
+  const policy = new FilePolicy(config.upload);
+  const authenticator = await createAuthenticator(config);
+
+  const servicesFor = () => {
+    const repository = new FileRepository(orm.em.fork());
+    return {
+      files: new FileService(repository, storage, policy, config.upload, log),
+      uploads: new UploadService(repository, storage, policy, config.upload, log),
+    };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<Context>({
+    schema: await buildFileSchema(),
+    introspection: config.graphiql,
+    formatError: createFormatError(log),
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it stops the app, then the embedded services, in order.
+    stopOnTerminationSignals: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.graphiql ? [] : [ApolloServerPluginLandingPageDisabled()])],
+  });
+  await apollo.start();
+
+  const context = async ({ req }: { req: Request }): Promise<Context> => {
+    const actor = await authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
+      if (!isAppError(error)) throw error;
+      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    });
+    const { files, uploads } = servicesFor();
+    return { actor, files, uploads, policy, loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
+  };
+
+  const corsMiddleware = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins], maxAge: 600 });
+  app.use(healthRouter(orm, storage));
+  app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log }));
+  app.use(
+    '/graphql',
+    corsMiddleware,
+    ...graphqlRequestGuards(),
+    express.json({ limit: JSON_BODY_LIMIT }),
+    // The policy's byte counter must see the excess first, so the parser's own limit sits above it.
+    graphqlUploadExpress({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: 10 }),
+    expressMiddleware(apollo, { context }),
+    graphqlBodyErrors,
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    orm,
+    storage,
+    async close() {
+      await apollo.stop(); // drains the HTTP server first
+      await orm.close();
+      s3.destroy();
+    },
+  };
+}
+
+async function createAuthenticator(config: Config): Promise<Authenticator> {
+  const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
+  if (jwksUrl) return Authenticator.withJwks(jwksUrl, issuer!, audience!);
+  return Authenticator.withSecret(jwtSecret ?? (await loadOrCreateDevSecret(config.dataDir)));
+}

@@ -1,0 +1,251 @@
+import path from 'node:path';
+
+/**
+ * Everything the server reads from its environment, parsed once at start-up.
+ * Nothing else in the code base reads process.env.
+ */
+export interface Config {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly graphiql: boolean;
+  readonly corsOrigins: readonly string[];
+  readonly database: {
+    /** Unset: start the embedded PostgreSQL. */
+    readonly url?: string;
+    readonly embeddedPort: number;
+  };
+  readonly s3: {
+    readonly bucket: string;
+    readonly region: string;
+    /** Unset together with credentials: start the embedded S3 server. */
+    readonly endpoint?: string;
+    readonly forcePathStyle: boolean;
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    /** True when some AWS credential source (keys, profile, web identity...) is configured. */
+    readonly hasAwsCredentials: boolean;
+    readonly embeddedPort: number;
+  };
+  readonly upload: {
+    readonly maxFileSizeBytes: number;
+    readonly allowedExtensions: readonly string[];
+    readonly allowedMimeTypes: readonly string[];
+    readonly useUuidPrefix: boolean;
+    readonly preserveFilename: boolean;
+    readonly useTimestampPrefix: boolean;
+    readonly folderStructure: string;
+    readonly presignedUrlExpirySeconds: number;
+    readonly downloadUrlExpirySeconds: number;
+  };
+  readonly encryption: {
+    readonly enabled: boolean;
+    readonly algorithm: 'AES256' | 'aws:kms';
+    readonly kmsKeyId?: string;
+  };
+  readonly auth: {
+    readonly jwtSecret?: string;
+    readonly jwksUrl?: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Start-up stops with this: one line naming the variable. */
+export class ConfigError extends Error {}
+
+const MIB = 1024 * 1024;
+const FOLDER_PLACEHOLDERS = ['year', 'month', 'day', 'hour'];
+
+// The seed's defaults, unchanged.
+const DEFAULT_EXTENSIONS = 'jpg,jpeg,png,gif,pdf,doc,docx,xls,xlsx,txt,csv,zip';
+const DEFAULT_MIME_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'application/pdf',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'text/plain',
+  'text/csv',
+  'application/zip',
+].join(',');
+
+const AWS_CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+];
+
+export function parseConfig(env: Env): Config {
+  const read = new Reader(env);
+  const endpoint = read.url('S3_ENDPOINT_URL');
+  const accessKeyId = read.string('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = read.string('AWS_SECRET_ACCESS_KEY');
+  if (accessKeyId && !secretAccessKey) {
+    throw new ConfigError('AWS_SECRET_ACCESS_KEY: must be set when AWS_ACCESS_KEY_ID is');
+  }
+  const algorithm = read.choice('S3_SSE_ALGORITHM', ['AES256', 'aws:kms'] as const, 'AES256');
+  const kmsKeyId = read.string('S3_SSE_KMS_KEY_ID');
+  if (kmsKeyId && algorithm !== 'aws:kms') {
+    throw new ConfigError('S3_SSE_KMS_KEY_ID: only meaningful with S3_SSE_ALGORITHM=aws:kms');
+  }
+  const jwksUrl = read.url('JWT_JWKS_URL');
+  const issuer = read.string('JWT_ISSUER');
+  const audience = read.string('JWT_AUDIENCE');
+  if (jwksUrl && (!issuer || !audience)) {
+    throw new ConfigError(`${issuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER'}: required with JWT_JWKS_URL`);
+  }
+
+  return deepFreeze({
+    port: read.port('PORT', 4000),
+    dataDir: path.resolve(read.string('DATA_DIR') ?? './.data'),
+    logLevel: read.choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    graphiql: read.boolean('GRAPHIQL', true),
+    corsOrigins: read.list('CORS_ORIGINS', ''),
+    database: {
+      url: read.url('DATABASE_URL'),
+      embeddedPort: read.port('EMBEDDED_DB_PORT', 5433),
+    },
+    s3: {
+      bucket: read.bucket('S3_BUCKET_NAME', 'my-app-bucket'),
+      region: read.string('S3_REGION') ?? 'us-east-1',
+      endpoint,
+      // Self-hosted servers (MinIO, Ceph, s3rver) rarely have wildcard DNS for virtual hosts.
+      forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      hasAwsCredentials: AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(env[name])),
+      embeddedPort: read.port('EMBEDDED_S3_PORT', 4568),
+    },
+    upload: {
+      maxFileSizeBytes: Math.floor(read.positiveNumber('S3_MAX_FILE_SIZE_MB', 100) * MIB),
+      allowedExtensions: read.list('S3_ALLOWED_EXTENSIONS', DEFAULT_EXTENSIONS).map(normalizeExtension),
+      allowedMimeTypes: read.list('S3_ALLOWED_MIME_TYPES', DEFAULT_MIME_TYPES).map((type) => type.toLowerCase()),
+      useUuidPrefix: read.boolean('S3_USE_UUID_PREFIX', true),
+      preserveFilename: read.boolean('S3_PRESERVE_FILENAME', true),
+      useTimestampPrefix: read.boolean('S3_USE_TIMESTAMP_PREFIX', true),
+      folderStructure: read.folderStructure('S3_FOLDER_STRUCTURE', '{year}/{month}/{day}'),
+      presignedUrlExpirySeconds: read.expiry('S3_PRESIGNED_URL_EXPIRY', 3600),
+      downloadUrlExpirySeconds: read.expiry('S3_DOWNLOAD_URL_EXPIRY', 300),
+    },
+    encryption: {
+      enabled: read.boolean('S3_ENCRYPT_AT_REST', true),
+      algorithm,
+      kmsKeyId,
+    },
+    auth: {
+      jwtSecret: read.string('JWT_SECRET'),
+      jwksUrl,
+      issuer,
+      audience,
+    },
+  });
+}
+
+function normalizeExtension(extension: string): string {
+  return extension.toLowerCase().replace(/^\./, '');
+}
+
+/** Presigned URLs (SigV4) live at most 7 days. */
+export const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+class Reader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.string(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    throw new ConfigError(`${name}: expected true or false, got "${value}"`);
+  }
+
+  positiveNumber(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name}: expected a positive number, got "${raw}"`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, 0, 65535);
+  }
+
+  expiry(name: string, fallback: number): number {
+    return this.integer(name, fallback, 1, MAX_PRESIGNED_EXPIRY_SECONDS);
+  }
+
+  list(name: string, fallback: string): string[] {
+    const raw = this.env[name] ?? fallback;
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  }
+
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new ConfigError(`${name}: expected one of ${choices.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  }
+
+  url(name: string): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    if (!URL.canParse(value)) throw new ConfigError(`${name}: not a URL: "${value}"`);
+    return value;
+  }
+
+  bucket(name: string, fallback: string): string {
+    const value = this.string(name) ?? fallback;
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+      throw new ConfigError(`${name}: not a valid bucket name: "${value}"`);
+    }
+    return value;
+  }
+
+  folderStructure(name: string, fallback: string): string {
+    // An empty value is meaningful here: files at the root of their folder.
+    const value = (this.env[name] ?? fallback).trim().replace(/^\/+|\/+$/g, '');
+    for (const [, placeholder] of value.matchAll(/\{([^}]*)\}/g)) {
+      if (!FOLDER_PLACEHOLDERS.includes(placeholder)) {
+        throw new ConfigError(`${name}: unknown placeholder {${placeholder}}; use ${FOLDER_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
+      }
+    }
+    if (value.split('/').some((segment) => segment === '..' || segment === '.') || value.includes('\\')) {
+      throw new ConfigError(`${name}: must be a relative path without "..": "${value}"`);
+    }
+    return value;
+  }
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,60 @@
+/** The error codes of API.md: codes are for programs, messages for people. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'FILE_TOO_LARGE'
+  | 'UNSUPPORTED_FILE_TYPE'
+  | 'CONFLICT'
+  | 'STORAGE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  FILE_TOO_LARGE: 413,
+  UNSUPPORTED_FILE_TYPE: 415,
+  CONFLICT: 409,
+  STORAGE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/**
+ * The one error type services throw. The GraphQL formatError and the download
+ * route's handler turn it into extensions.code / an HTTP status; anything that is
+ * not an AppError becomes INTERNAL_SERVER_ERROR with no internals.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+/** Named factories, so the same situation always reads the same way. */
+export const Errors = {
+  unauthenticated: (message = 'A valid bearer token is required') => new AppError('UNAUTHENTICATED', message),
+  forbidden: (message = 'Not allowed') => new AppError('FORBIDDEN', message),
+  fileNotFound: () => new AppError('NOT_FOUND', 'File not found'),
+  badInput: (message: string) => new AppError('BAD_USER_INPUT', message),
+  tooLarge: (limitBytes: number) => new AppError('FILE_TOO_LARGE', `File exceeds the maximum size of ${limitBytes} bytes`),
+  unsupportedType: (message: string) => new AppError('UNSUPPORTED_FILE_TYPE', message),
+  conflict: (message: string) => new AppError('CONFLICT', message),
+  storageUnavailable: (cause: unknown) =>
+    new AppError('STORAGE_UNAVAILABLE', 'File storage is unavailable, try again later', { cause }),
+};
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

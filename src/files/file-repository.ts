@@ -1,0 +1,83 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { FileEntity, FileStatus } from '../../entities/file.entity';
+import { Errors } from '../errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ListQuery {
+  /** Null: every owner (administrators only). */
+  ownerId: string | null;
+  folder?: string | null;
+  folderPrefix?: string | null;
+  contentTypePrefix?: string | null;
+  search?: string | null;
+  metadataContains?: Record<string, unknown> | null;
+  includeDeleted: boolean;
+  first: number;
+  after?: { createdAt: Date; id: string };
+}
+
+export interface Page {
+  files: FileEntity[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+/** The files table, through one request's entity manager. */
+export class FileRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A malformed id names no file, like an unknown one. */
+  async findById(id: string): Promise<FileEntity | null> {
+    if (!UUID.test(id)) return null;
+    return this.em.findOne(FileEntity, { id });
+  }
+
+  async findByIds(ids: readonly string[]): Promise<FileEntity[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    return valid.length ? this.em.find(FileEntity, { id: { $in: valid } }) : [];
+  }
+
+  /** Inserting reserves the key: a second file with the same key is a CONFLICT. */
+  async insert(file: FileEntity): Promise<void> {
+    try {
+      await this.em.persistAndFlush(file);
+    } catch (error) {
+      this.em.clear();
+      if (error instanceof UniqueConstraintViolationException) throw Errors.conflict(`A file with the key "${file.s3Key}" already exists`);
+      throw error;
+    }
+  }
+
+  async save(): Promise<void> {
+    await this.em.flush();
+  }
+
+  async remove(file: FileEntity): Promise<void> {
+    await this.em.removeAndFlush(file);
+  }
+
+  /** Keyset pagination, newest first: cost does not grow with the cursor's depth. */
+  async page(query: ListQuery): Promise<Page> {
+    const qb = this.em.createQueryBuilder(FileEntity, 'f');
+    qb.where({ status: query.includeDeleted ? { $in: [FileStatus.AVAILABLE, FileStatus.DELETED] } : FileStatus.AVAILABLE });
+    if (query.ownerId !== null) qb.andWhere({ ownerId: query.ownerId });
+    if (query.folder) qb.andWhere({ folder: query.folder });
+    if (query.folderPrefix) qb.andWhere({ folder: { $like: `${escapeLike(query.folderPrefix)}%` } });
+    if (query.contentTypePrefix) qb.andWhere({ contentType: { $like: `${escapeLike(query.contentTypePrefix.toLowerCase())}%` } });
+    if (query.search) qb.andWhere({ originalName: { $ilike: `%${escapeLike(query.search)}%` } });
+    if (query.metadataContains) qb.andWhere('f.metadata @> ?::jsonb', [JSON.stringify(query.metadataContains)]);
+
+    const counting = qb.clone().getCount();
+    if (query.after) qb.andWhere('(f.created_at, f.id) < (?, ?)', [query.after.createdAt, query.after.id]);
+    const rows = await qb
+      .orderBy({ createdAt: 'desc', id: 'desc' })
+      .limit(query.first + 1)
+      .getResult();
+    return { files: rows.slice(0, query.first), hasNextPage: rows.length > query.first, totalCount: await counting };
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,183 @@
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { Actor } from '../auth/authenticator';
+import type { Config } from '../config';
+import { FileEntity, FileStatus } from '../../entities/file.entity';
+import { AppError, Errors, isAppError } from '../errors';
+import type { Logger } from '../logger';
+import type { StorageBackend } from '../storage/storage-backend';
+import { isOwnerOrAdmin, requireActor } from './file-access';
+import { validateFolder } from './file-names';
+import type { FilePolicy } from './file-policy';
+import type { FileRepository } from './file-repository';
+import { isTextExtension, SNIFF_BYTES } from './file-types';
+import { forgetReservation, markAvailable, reserveKey } from './key-reservation';
+import { objectKey } from './key-naming';
+import { objectMetadata } from './object-metadata';
+import { UploadInspector } from './upload-inspector';
+
+export interface FileDetails {
+  folder?: string | null;
+  description?: string | null;
+  isPublic?: boolean | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface IncomingFile {
+  filename: string;
+  stream: Readable;
+}
+
+export interface DeclaredFile extends FileDetails {
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export interface UploadTicket {
+  file: FileEntity;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/** The ways bytes arrive: streamed through the server, or put straight into storage by the client. */
+export class UploadService {
+  constructor(
+    private readonly files: FileRepository,
+    private readonly storage: StorageBackend,
+    private readonly policy: FilePolicy,
+    private readonly rules: Config['upload'],
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Streams the upload through the inspector (size, hash, type) into storage.
+   * A refused or failed upload leaves no object and no row.
+   */
+  async upload(actor: Actor | null, incoming: IncomingFile, details: FileDetails): Promise<FileEntity> {
+    const started = Date.now();
+    try {
+      const user = requireActor(actor);
+      const file = this.newFile(user, incoming.filename, details);
+      await reserveKey(this.files, this.storage, this.rules, file);
+      try {
+        const inspector = new UploadInspector(
+          this.policy.maxFileSizeBytes,
+          (sample) => this.policy.checkContent(file.extension, sample),
+          isTextExtension(file.extension),
+        );
+        // pipeline() tears both streams down on either's failure: a client that disconnects
+        // fails the storage write, and a refused file stops the client's stream.
+        const body = pipeline(incoming.stream, inspector, () => undefined);
+        file.contentType = await inspector.contentTypeKnown;
+        const written = await this.storage.put(file.s3Key, body, { contentType: file.contentType, metadata: objectMetadata(file) });
+        const { size, sha256 } = inspector.result;
+        Object.assign(file, { size, checksumSha256: sha256, serverSideEncryption: written.serverSideEncryption ?? null });
+        markAvailable(file);
+        await this.files.save();
+      } catch (error) {
+        await forgetReservation(this.files, file, this.log, error);
+        // The client's stream broke (a disconnect, a truncated body): not storage's fault.
+        if (incoming.stream.errored && !isAppError(incoming.stream.errored)) throw Errors.badInput('The upload did not arrive whole');
+        throw error;
+      }
+      this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, durationMs: Date.now() - started, path: 'multipart' });
+      return file;
+    } catch (error) {
+      incoming.stream.resume(); // drain what the client still sends, so it reads our answer
+      this.rejected(actor, error, 'multipart');
+      throw error;
+    }
+  }
+
+  /** A direct upload: the rules are checked up front from what the client declares. */
+  async requestUpload(actor: Actor | null, declared: DeclaredFile): Promise<UploadTicket> {
+    try {
+      const user = requireActor(actor);
+      const { contentType } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
+      const file = this.newFile(user, declared.filename, declared);
+      const expiresIn = this.rules.presignedUrlExpirySeconds;
+      Object.assign(file, { contentType, size: declared.size, uploadExpiresAt: new Date(Date.now() + expiresIn * 1000) });
+      await reserveKey(this.files, this.storage, this.rules, file);
+      try {
+        const signed = await this.storage.presignPut(file.s3Key, { expiresIn, contentType, contentLength: declared.size });
+        return { file, url: signed.url, method: 'PUT', headers: signed.headers, expiresAt: file.uploadExpiresAt! };
+      } catch (error) {
+        await forgetReservation(this.files, file, this.log, error);
+        throw error;
+      }
+    } catch (error) {
+      this.rejected(actor, error, 'direct');
+      throw error;
+    }
+  }
+
+  /** Checks what the client put into storage (size, sniffed type) before the file becomes AVAILABLE. */
+  async completeUpload(actor: Actor | null, id: string): Promise<FileEntity> {
+    const user = requireActor(actor);
+    const file = await this.files.findById(id);
+    if (!file || !isOwnerOrAdmin(user, file) || file.status === FileStatus.DELETED) throw Errors.fileNotFound();
+    if (file.status === FileStatus.AVAILABLE) return file; // completed already: answering again is harmless
+
+    if (file.uploadExpiresAt && file.uploadExpiresAt.getTime() < Date.now()) {
+      await this.discard(file, user, Errors.badInput('The upload has expired; request a new one'));
+    }
+    let stored;
+    try {
+      stored = await this.storage.head(file.s3Key);
+    } catch (error) {
+      // Nothing uploaded yet: the ticket stays valid and the client may still PUT.
+      if (isAppError(error) && error.code === 'NOT_FOUND') throw Errors.badInput('Nothing has been uploaded for this file yet');
+      throw error;
+    }
+    try {
+      this.policy.checkSize(stored.size);
+      if (stored.size !== file.size) {
+        throw Errors.badInput(`The upload has ${stored.size} bytes, not the ${file.size} declared`);
+      }
+      file.contentType = await this.policy.checkContent(file.extension, await this.storage.readStart(file.s3Key, SNIFF_BYTES));
+    } catch (error) {
+      if (!isAppError(error) || error.code === 'STORAGE_UNAVAILABLE') throw error;
+      await this.discard(file, user, error);
+    }
+    file.serverSideEncryption = stored.serverSideEncryption ?? file.serverSideEncryption;
+    markAvailable(file);
+    await this.files.save();
+    this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, path: 'direct' });
+    return file;
+  }
+
+  /** A failed direct upload: its object and row go, and the caller hears why. */
+  private async discard(file: FileEntity, user: Actor, reason: AppError): Promise<never> {
+    await this.storage.delete(file.s3Key);
+    await this.files.remove(file);
+    this.rejected(user, reason, 'direct');
+    throw reason;
+  }
+
+  private newFile(user: Actor, filename: string, details: FileDetails): FileEntity {
+    const { originalName, extension } = this.policy.checkName(filename);
+    const folder = validateFolder(details.folder);
+    const file = Object.assign(new FileEntity(), {
+      ownerId: user.userId,
+      originalName,
+      extension,
+      folder,
+      bucket: this.storage.bucket,
+      contentType: 'application/octet-stream',
+      size: 0,
+      description: details.description ?? null,
+      metadata: this.policy.checkMetadata(details.metadata),
+      isPublic: details.isPublic ?? false,
+    });
+    file.s3Key = objectKey(this.rules, { fileId: file.id, folder, originalName, extension, now: file.createdAt });
+    return file;
+  }
+
+  private rejected(actor: Actor | null, error: unknown, path: 'multipart' | 'direct'): void {
+    const code = isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+    this.log.info({ event: 'upload_rejected', userId: actor?.userId ?? null, code, reason: (error as Error).message, path });
+  }
+}

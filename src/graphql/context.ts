@@ -1,0 +1,18 @@
+import type DataLoader from 'dataloader';
+import type { Actor } from '../auth/authenticator';
+import type { FileEntity } from '../../entities/file.entity';
+import type { FileService } from '../files/file.service';
+import type { UploadService } from '../files/upload.service';
+import type { FilePolicy } from '../files/file-policy';
+
+/** What every resolver gets: who asks, and this request's services and loaders. */
+export interface Context {
+  actor: Actor | null;
+  files: FileService;
+  uploads: UploadService;
+  policy: FilePolicy;
+  loaders: {
+    /** Files by id as this actor may see them (null otherwise), batched per request. */
+    file: DataLoader<string, FileEntity | null>;
+  };
+}

@@ -1,0 +1,37 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorCode } from '../errors';
+
+/**
+ * Multipart requests are the one kind a browser may send cross-site without a
+ * preflight: demand a non-simple header before reading a single file byte.
+ * (Apollo's own CSRF check runs too, but only after the upload is parsed.)
+ */
+const requirePreflightForMultipart: RequestHandler = (req, res, next) => {
+  const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
+  if (multipart && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
+    req.resume();
+    return sendGraphQLError(res, 400, 'BAD_USER_INPUT', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF protection)');
+  }
+  next();
+};
+
+export function graphqlRequestGuards(): RequestHandler[] {
+  return [requirePreflightForMultipart];
+}
+
+/** Errors from the body parsers (a JSON body too large, a broken multipart request) in GraphQL's shape. */
+export const graphqlBodyErrors: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = Number((error as { status?: number }).status) || 400;
+  req.resume();
+  if (status === 413) {
+    const code: ErrorCode = req.headers['content-type']?.startsWith('multipart/') ? 'FILE_TOO_LARGE' : 'BAD_USER_INPUT';
+    return sendGraphQLError(res, 413, code, (error as Error).message);
+  }
+  if (status >= 500) return next(error);
+  sendGraphQLError(res, 400, 'BAD_USER_INPUT', (error as Error).message);
+};
+
+function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}

@@ -1,0 +1,203 @@
+import { Agent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import type { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Config } from '../config';
+import { AppError, Errors, isAppError } from '../errors';
+import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, WriteResult } from './storage-backend';
+
+/** lib-storage sends bodies larger than one part as a multipart upload. */
+const PART_SIZE = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 4;
+
+export function createS3Client(s3: Config['s3']): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: 64 };
+  return new S3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: s3.credentials,
+    // With the SDK's default, streamed bodies go aws-chunked with trailing checksums,
+    // which S3-compatible servers store inside the object (s3rver) or refuse (Ceph).
+    ...(s3.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new Agent(agentOptions),
+    }),
+  });
+}
+
+export class S3Storage implements StorageBackend {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    private readonly encryption: Config['encryption'],
+  ) {}
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<WriteResult> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() },
+      partSize: PART_SIZE,
+      queueSize: PARTS_IN_FLIGHT,
+      // A failed or refused body aborts the multipart upload: no parts are left behind.
+      leavePartsOnError: false,
+    });
+    try {
+      const result = await upload.done();
+      return { etag: result.ETag, serverSideEncryption: this.confirmedEncryption(result.ServerSideEncryption) };
+    } catch (error) {
+      // The body's own error (too large, wrong type) is the reason; storage merely saw it.
+      throw body.errored && isAppError(body.errored) ? body.errored : translate(error);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    const answer = await this.attempt(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    return {
+      size: answer.ContentLength ?? 0,
+      contentType: answer.ContentType,
+      etag: answer.ETag,
+      lastModified: answer.LastModified ?? new Date(0),
+      serverSideEncryption: answer.ServerSideEncryption,
+      metadata: answer.Metadata ?? {},
+    };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.head(key);
+      return true;
+    } catch (error) {
+      if (isAppError(error) && error.code === 'NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
+  async get(key: string, options: { range?: string; ifNoneMatch?: string } = {}): Promise<ObjectStream | null> {
+    try {
+      const answer = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch }),
+      );
+      return {
+        body: answer.Body as Readable,
+        contentLength: answer.ContentLength ?? 0,
+        contentRange: answer.ContentRange,
+        etag: answer.ETag,
+      };
+    } catch (error) {
+      if (statusOf(error) === 304) return null;
+      throw translate(error);
+    }
+  }
+
+  async readStart(key: string, bytes: number): Promise<Buffer> {
+    const object = await this.get(key, { range: `bytes=0-${bytes - 1}` });
+    if (!object) throw Errors.fileNotFound();
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async copy(sourceKey: string, targetKey: string, options: PutOptions): Promise<WriteResult> {
+    const answer = await this.attempt(() =>
+      this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: targetKey,
+        CopySource: `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+        MetadataDirective: 'REPLACE',
+        ...this.sse(),
+      }),
+      ),
+    );
+    return { etag: answer.CopyObjectResult?.ETag, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.attempt(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  async presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: options.contentDisposition,
+      ResponseContentType: options.contentType,
+    });
+    return getSignedUrl(this.client, command, { expiresIn: options.expiresIn });
+  }
+
+  async presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength: number }): Promise<PresignedPut> {
+    const sse = this.sse();
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: options.contentType,
+      ContentLength: options.contentLength,
+      ...sse,
+    });
+    const headers: Record<string, string> = { 'Content-Type': options.contentType };
+    if (sse.ServerSideEncryption) headers['x-amz-server-side-encryption'] = sse.ServerSideEncryption;
+    if (sse.SSEKMSKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = sse.SSEKMSKeyId;
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: options.expiresIn,
+      // Signing content-length makes storage refuse a body of any other size.
+      signableHeaders: new Set(['content-type', 'content-length']),
+      // SSE must travel as headers (AWS refuses it in the query string of a PUT).
+      unhoistableHeaders: new Set(Object.keys(headers).filter((name) => name.startsWith('x-amz-'))),
+    });
+    return { url, headers };
+  }
+
+  async ping(): Promise<void> {
+    await this.attempt(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+  }
+
+  private sse(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+    if (!this.encryption.enabled) return {};
+    return { ServerSideEncryption: this.encryption.algorithm, SSEKMSKeyId: this.encryption.kmsKeyId };
+  }
+
+  /** Some servers (s3rver, Ceph for AES256) accept SSE but do not echo it: record what was asked. */
+  private confirmedEncryption(echoed: string | undefined): string | undefined {
+    return echoed ?? (this.encryption.enabled ? this.encryption.algorithm : undefined);
+  }
+
+  private async attempt<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** SDK errors become application errors here, and nowhere else. */
+function translate(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const name = (error as { name?: string })?.name;
+  const status = statusOf(error);
+  if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) return Errors.fileNotFound();
+  if (status === 412 || name === 'PreconditionFailed') return Errors.conflict('An object with this key already exists');
+  return Errors.storageUnavailable(error);
+}

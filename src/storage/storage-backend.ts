@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+
+/** What storage answers about one object. */
+export interface ObjectInfo {
+  size: number;
+  contentType?: string;
+  etag?: string;
+  lastModified: Date;
+  serverSideEncryption?: string;
+  /** User-defined metadata (x-amz-meta-*). */
+  metadata: Record<string, string>;
+}
+
+export interface ObjectStream {
+  body: Readable;
+  /** Bytes in this answer (the range's length for a range). */
+  contentLength: number;
+  /** "bytes start-end/total" when a range was asked for. */
+  contentRange?: string;
+  etag?: string;
+}
+
+export interface PutOptions {
+  contentType: string;
+  metadata?: Record<string, string>;
+}
+
+export interface WriteResult {
+  etag?: string;
+  /** What storage confirmed, or what was requested when storage does not echo it. */
+  serverSideEncryption?: string;
+}
+
+export interface PresignedPut {
+  url: string;
+  /** Headers the client must send with its PUT, exactly. */
+  headers: Record<string, string>;
+}
+
+/**
+ * The only door to object storage. Services receive one in their constructor;
+ * implementations translate their own errors into AppErrors (NOT_FOUND,
+ * STORAGE_UNAVAILABLE, ...), so nothing storage-specific leaks upward.
+ */
+export interface StorageBackend {
+  readonly bucket: string;
+  /** Streams the body in; a failed body aborts the write and leaves nothing behind. */
+  put(key: string, body: Readable, options: PutOptions): Promise<WriteResult>;
+  head(key: string): Promise<ObjectInfo>;
+  exists(key: string): Promise<boolean>;
+  /** Null when ifNoneMatch matches the stored ETag (HTTP 304). */
+  get(key: string, options?: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null>;
+  /** The first bytes of an object, for sniffing its type. */
+  readStart(key: string, bytes: number): Promise<Buffer>;
+  copy(sourceKey: string, targetKey: string, options: PutOptions): Promise<WriteResult>;
+  delete(key: string): Promise<void>;
+  presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string>;
+  presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength: number }): Promise<PresignedPut>;
+  /** Throws STORAGE_UNAVAILABLE when the bucket cannot be reached. */
+  ping(): Promise<void>;
+}
