@@ -1,5 +1,5 @@
 // file-type and its helpers ship only ESM: jest (CommonJS) must map the entry and compile them.
-const esmOnly = ['file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit'];
+const esmOnly = ['jose', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit'];
 
 /** @type {import('jest').Config} */
 module.exports = {

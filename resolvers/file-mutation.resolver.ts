@@ -10,13 +10,13 @@ import { UploadTicket } from './result.types';
 @Resolver()
 export class FileMutationResolver {
   @Mutation(() => FileType)
-  async uploadFile(
-    @Arg('file', () => UploadScalar) upload: Promise<FileUpload> | FileUpload,
+  uploadFile(
+    // TypeGraphQL awaits the upload's promise before calling the resolver.
+    @Arg('file', () => UploadScalar) upload: FileUpload,
     @Ctx() ctx: Context,
     @Arg('input', () => UploadFileInput, { nullable: true }) input?: UploadFileInput,
   ): Promise<FileEntity> {
-    const { filename, createReadStream } = await upload;
-    return ctx.uploads.upload(ctx.actor, { filename, stream: createReadStream() }, input ?? {});
+    return ctx.uploads.upload(ctx.actor, { filename: upload.filename, stream: upload.createReadStream() }, input ?? {});
   }
 
   @Mutation(() => UploadTicket)

@@ -8,14 +8,11 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import cors from 'cors';
 import DataLoader from 'dataloader';
-import express, { type Request } from 'express';
-import { GraphQLError } from 'graphql';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import express, { type Response } from 'express';
 import { ormConfig } from '../mikro-orm.config';
 import { Authenticator } from './auth/authenticator';
 import { loadOrCreateDevSecret } from './auth/dev-secret';
 import type { Config } from './config';
-import { isAppError } from './errors';
 import { FilePolicy } from './files/file-policy';
 import { FileRepository } from './files/file-repository';
 import { FileService } from './files/file.service';
@@ -23,8 +20,10 @@ import { UploadService } from './files/upload.service';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildFileSchema } from './graphql/schema';
+import { actorOf, authenticate } from './http/authenticate';
 import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
+import { uploadMiddleware } from './http/upload-middleware';
 import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { createS3Client, S3Storage } from './storage/s3-storage';
@@ -79,11 +78,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   });
   await apollo.start();
 
-  const context = async ({ req }: { req: Request }): Promise<Context> => {
-    const actor = await authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
-      if (!isAppError(error)) throw error;
-      throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
-    });
+  const context = async ({ res }: { res: Response }): Promise<Context> => {
+    const actor = actorOf(res.locals);
     const { files, uploads } = servicesFor();
     return { actor, files, uploads, policy, loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
   };
@@ -94,10 +90,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   app.use(
     '/graphql',
     corsMiddleware,
+    authenticate(authenticator),
     ...graphqlRequestGuards(),
     express.json({ limit: JSON_BODY_LIMIT }),
     // The policy's byte counter must see the excess first, so the parser's own limit sits above it.
-    graphqlUploadExpress({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: 10 }),
+    uploadMiddleware({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: 10 }),
     expressMiddleware(apollo, { context }),
     graphqlBodyErrors,
   );

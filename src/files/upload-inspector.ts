@@ -15,7 +15,8 @@ export interface InspectionResult {
  * refused type never reaches storage. Nothing else is buffered.
  */
 export class UploadInspector extends Transform {
-  private size = 0;
+  // Not "size": lib-storage reads a body's `size` as its total length (Blob-like).
+  private bytesSeen = 0;
   private readonly hash: Hash = createHash('sha256');
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -45,12 +46,12 @@ export class UploadInspector extends Transform {
   get result(): InspectionResult {
     if (this.contentType === undefined) throw new Error('The upload has not been inspected to its end');
     this.digest ??= this.hash.digest('hex');
-    return { size: this.size, sha256: this.digest, contentType: this.contentType };
+    return { size: this.bytesSeen, sha256: this.digest, contentType: this.contentType };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
+    this.bytesSeen += chunk.length;
+    if (this.bytesSeen > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
     this.hash.update(chunk);
     if (this.contentType !== undefined) {
       if (this.mustBeText && chunk.includes(0)) return done(Errors.unsupportedType('The content is not text'));
@@ -63,7 +64,7 @@ export class UploadInspector extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.size === 0) return done(Errors.badInput('The file is empty'));
+    if (this.bytesSeen === 0) return done(Errors.badInput('The file is empty'));
     if (this.contentType === undefined) return this.release(done);
     done();
   }

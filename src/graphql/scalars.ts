@@ -1,7 +1,7 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
-
-export { GraphQLUpload as UploadScalar } from 'graphql-upload-minimal';
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { AppError, Errors } from '../errors';
 export const SafeIntScalar = SafeIntResolver;
 
 /** graphql-scalars' DateTime, named as API.md names it. */
@@ -28,3 +28,17 @@ function parseIfString(value: unknown): unknown {
     throw new GraphQLError('JSONObject: the string is not valid JSON');
   }
 }
+
+/**
+ * graphql-upload-minimal's Upload, whose promise rejects when the multipart
+ * request itself is broken (a malformed part header, a missing file): that is the
+ * client's error, so it becomes one here, at the edge.
+ */
+export const UploadScalar = new GraphQLScalarType({
+  ...GraphQLUpload.toConfig(),
+  parseValue: (value: unknown) =>
+    (GraphQLUpload.parseValue(value) as Promise<FileUpload>).catch((error: Error & { status?: number }) => {
+      if (error.status === 413) throw new AppError('FILE_TOO_LARGE', error.message);
+      throw Errors.badInput(`The multipart request is malformed: ${error.message}`);
+    }),
+});

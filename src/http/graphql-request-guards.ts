@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { ErrorCode } from '../errors';
+import { isAppError, type ErrorCode } from '../errors';
+import { actorOf } from './authenticate';
 
 /**
  * Multipart requests are the one kind a browser may send cross-site without a
@@ -15,15 +16,26 @@ const requirePreflightForMultipart: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Files arrive only in mutations, and every mutation needs a user: refuse before reading them. */
+const requireUserForMultipart: RequestHandler = (req, res, next) => {
+  const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
+  if (multipart && !actorOf(res.locals)) {
+    req.resume();
+    return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required to upload');
+  }
+  next();
+};
+
 export function graphqlRequestGuards(): RequestHandler[] {
-  return [requirePreflightForMultipart];
+  return [requirePreflightForMultipart, requireUserForMultipart];
 }
 
 /** Errors from the body parsers (a JSON body too large, a broken multipart request) in GraphQL's shape. */
 export const graphqlBodyErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
-  const status = Number((error as { status?: number }).status) || 400;
   req.resume();
+  if (isAppError(error)) return sendGraphQLError(res, error.httpStatus, error.code, error.message);
+  const status = Number((error as { status?: number }).status) || 400;
   if (status === 413) {
     const code: ErrorCode = req.headers['content-type']?.startsWith('multipart/') ? 'FILE_TOO_LARGE' : 'BAD_USER_INPUT';
     return sendGraphQLError(res, 413, code, (error as Error).message);

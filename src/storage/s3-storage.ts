@@ -28,7 +28,8 @@ export function createS3Client(s3: Config['s3']): S3Client {
     region: s3.region,
     endpoint: s3.endpoint,
     forcePathStyle: s3.forcePathStyle,
-    credentials: s3.credentials,
+    // A copy: the SDK marks the object it is given, and config is frozen.
+    credentials: s3.credentials ? { ...s3.credentials } : undefined,
     // With the SDK's default, streamed bodies go aws-chunked with trailing checksums,
     // which S3-compatible servers store inside the object (s3rver) or refuse (Ceph).
     ...(s3.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
