@@ -4,7 +4,8 @@
  * into the header.
  */
 export function contentDisposition(kind: 'attachment' | 'inline', fileName: string): string {
-  const fallback = fileName.normalize('NFKD').replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  // "Grüße" falls back to "Gru_e": accents dropped, anything else outside printable ASCII replaced.
+  const fallback = fileName.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\x20-\x7e]|["\\%]/g, '_');
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
