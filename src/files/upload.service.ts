@@ -142,7 +142,8 @@ export class UploadService {
       if (!isAppError(error) || error.code === 'STORAGE_UNAVAILABLE') throw error;
       await this.discard(file, user, error);
     }
-    file.serverSideEncryption = stored.serverSideEncryption ?? file.serverSideEncryption;
+    // The signed URL binds the SSE header, so storage was asked for it even when it does not echo it.
+    file.serverSideEncryption = stored.serverSideEncryption ?? this.storage.requestedEncryption ?? null;
     markAvailable(file);
     await this.files.save();
     this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, path: 'direct' });

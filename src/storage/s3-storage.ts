@@ -48,6 +48,10 @@ export class S3Storage implements StorageBackend {
     private readonly encryption: Config['encryption'],
   ) {}
 
+  get requestedEncryption(): string | undefined {
+    return this.encryption.enabled ? this.encryption.algorithm : undefined;
+  }
+
   async put(key: string, body: Readable, options: PutOptions): Promise<WriteResult> {
     const upload = new Upload({
       client: this.client,
@@ -177,7 +181,7 @@ export class S3Storage implements StorageBackend {
 
   /** Some servers (s3rver, Ceph for AES256) accept SSE but do not echo it: record what was asked. */
   private confirmedEncryption(echoed: string | undefined): string | undefined {
-    return echoed ?? (this.encryption.enabled ? this.encryption.algorithm : undefined);
+    return echoed ?? this.requestedEncryption;
   }
 
   private async attempt<T>(request: () => Promise<T>): Promise<T> {

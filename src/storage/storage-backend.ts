@@ -44,6 +44,8 @@ export interface PresignedPut {
  */
 export interface StorageBackend {
   readonly bucket: string;
+  /** The server-side encryption every write asks for (undefined: none). */
+  readonly requestedEncryption: string | undefined;
   /** Streams the body in; a failed body aborts the write and leaves nothing behind. */
   put(key: string, body: Readable, options: PutOptions): Promise<WriteResult>;
   head(key: string): Promise<ObjectInfo>;
