@@ -1,0 +1,73 @@
+import { ClientError } from 'graphql-request';
+import { objectKey } from '../src/files/key-naming';
+import { fixtures } from './support/fixtures';
+import { someUser, startTestServer } from './support/test-server';
+
+const now = new Date('2025-01-15T14:30:22Z');
+const parts = { fileId: '0b6e3c1a-1111-4222-8333-444455556666', folder: null, originalName: 'document.pdf', extension: 'pdf', now };
+const rules = { useUuidPrefix: true, preserveFilename: true, useTimestampPrefix: true, folderStructure: '{year}/{month}/{day}' };
+
+describe('object keys (the seed\'s naming conventions)', () => {
+  it.each([
+    ['UUID prefix', {}, `2025/01/15/${parts.fileId}_document.pdf`],
+    ['UUID, name not preserved', { preserveFilename: false }, `2025/01/15/${parts.fileId}.pdf`],
+    ['timestamp prefix', { useUuidPrefix: false }, '2025/01/15/20250115_143022_document.pdf'],
+    ['original name only', { useUuidPrefix: false, useTimestampPrefix: false, folderStructure: '' }, 'document.pdf'],
+    ['timestamp, name not preserved', { useUuidPrefix: false, preserveFilename: false }, '2025/01/15/20250115_143022.pdf'],
+    ['year-month structure', { folderStructure: 'uploads/{year}-{month}' }, `uploads/2025-01/${parts.fileId}_document.pdf`],
+    ['hourly structure', { folderStructure: '{year}/{month}/{day}/{hour}' }, `2025/01/15/14/${parts.fileId}_document.pdf`],
+    ['fixed structure', { folderStructure: 'documents/user-uploads' }, `documents/user-uploads/${parts.fileId}_document.pdf`],
+    ['no structure', { folderStructure: '' }, `${parts.fileId}_document.pdf`],
+  ])('%s', (_case, overrides, expected) => {
+    expect(objectKey({ ...rules, ...overrides }, parts)).toBe(expected);
+  });
+
+  it('puts the upload folder first', () => {
+    expect(objectKey(rules, { ...parts, folder: 'users/42' })).toBe(`users/42/2025/01/15/${parts.fileId}_document.pdf`);
+  });
+});
+
+describe('never overwriting an object', () => {
+  it('answers CONFLICT to a second upload of the same name under original-name naming, keeping the first bytes', async () => {
+    const server = await startTestServer({ S3_USE_UUID_PREFIX: 'false', S3_USE_TIMESTAMP_PREFIX: 'false', S3_FOLDER_STRUCTURE: '' });
+    try {
+      const user = someUser();
+      const first = await server.upload(user, { name: 'same.txt', bytes: fixtures.txt }, { folder: 'shared' });
+      expect(first.data!.uploadFile.s3Key).toBe('shared/same.txt');
+      const rows = await server.rowCount();
+      const second = await server.upload(someUser(), { name: 'same.txt', bytes: fixtures.csv }, { folder: 'shared' });
+      expect(second.errors?.[0].extensions?.code).toBe('CONFLICT');
+      expect(await server.rowCount()).toBe(rows);
+      expect(await server.objectBytes('shared/same.txt')).toEqual(fixtures.txt);
+
+      // Copying onto an existing name, and a direct upload of one, are refused alike.
+      const client = await server.client(user);
+      await expect(client.request(`mutation($id: ID!) { copyFile(id: $id) { id } }`, { id: first.data!.uploadFile.id })).rejects.toThrow(ClientError);
+      const request = client.request(`mutation { requestUpload(input: { filename: "same.txt", contentType: "text/plain", size: 5, folder: "shared" }) { url } }`);
+      await expect(request).rejects.toMatchObject({ response: { errors: [{ extensions: { code: 'CONFLICT' } }] } });
+      expect(await server.rowCount()).toBe(rows);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names with a timestamp when there is no UUID prefix', async () => {
+    const server = await startTestServer({ S3_USE_UUID_PREFIX: 'false' });
+    try {
+      const answer = await server.upload(someUser(), { name: 'stamp.png', bytes: fixtures.png });
+      expect(answer.data!.uploadFile.s3Key).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\d{8}_\d{6}_stamp\.png$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not encrypt when S3_ENCRYPT_AT_REST=false', async () => {
+    const server = await startTestServer({ S3_ENCRYPT_AT_REST: 'false' });
+    try {
+      const answer = await server.upload(someUser(), { name: 'plain.png', bytes: fixtures.png });
+      expect(answer.data!.uploadFile.serverSideEncryption).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  });
+});
