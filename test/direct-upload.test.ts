@@ -24,7 +24,7 @@ async function errorCode(request: Promise<unknown>): Promise<string | undefined>
 }
 
 async function put(ticket: { url: string; headers: Record<string, string> }, body: Buffer): Promise<Response> {
-  return fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body });
+  return fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(body) });
 }
 
 describe('requestUpload + PUT + completeUpload (direct to storage)', () => {

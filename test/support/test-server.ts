@@ -94,6 +94,17 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
       .setExpirationTime(options.expiresIn ?? '1h')
       .sign(new TextEncoder().encode(config.auth.jwtSecret ?? secret));
 
+  async function objectKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+    return keys;
+  }
+
   return {
     url: app.url,
     config,
@@ -108,22 +119,13 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
       const form = new FormData();
       form.append('operations', JSON.stringify({ query: UPLOAD_MUTATION, variables: { file: null, input: input ?? null } }));
       form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-      form.append('0', new Blob([file.bytes]), file.name);
+      form.append('0', new Blob([new Uint8Array(file.bytes)]), file.name);
       const headers: Record<string, string> = { 'apollo-require-preflight': 'true' };
       if (userId) headers.authorization = `Bearer ${await token(userId)}`;
       const response = await fetch(`${app.url}/graphql`, { method: 'POST', body: form, headers });
       return { status: response.status, ...((await response.json()) as object) };
     },
-    async objectKeys() {
-      const keys: string[] = [];
-      let ContinuationToken: string | undefined;
-      do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
-        keys.push(...(page.Contents ?? []).map((object) => object.Key!));
-        ContinuationToken = page.NextContinuationToken;
-      } while (ContinuationToken);
-      return keys;
-    },
+    objectKeys,
     async objectBytes(key) {
       const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Buffer.from(await answer.Body!.transformToByteArray());
@@ -134,7 +136,7 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
     },
     async stop() {
       await app.close();
-      const keys = await this.objectKeys();
+      const keys = await objectKeys();
       if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
       s3.destroy();
