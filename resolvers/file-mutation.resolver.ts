@@ -47,7 +47,7 @@ export class FileMutationResolver {
   deleteFile(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
-    @Arg('hardDelete', () => Boolean, { defaultValue: false }) hardDelete?: boolean,
+    @Arg('hardDelete', () => Boolean, { defaultValue: false, nullable: true }) hardDelete?: boolean | null,
   ): Promise<boolean> {
     return ctx.files.delete(ctx.actor, id, hardDelete ?? false);
   }

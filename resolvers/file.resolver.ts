@@ -17,10 +17,10 @@ export class FileResolver {
   async files(
     @Ctx() ctx: Context,
     @Arg('filter', () => FileFilter, { nullable: true }) filter?: FileFilter,
-    @Arg('first', () => Int, { defaultValue: 20 }) first?: number,
+    @Arg('first', () => Int, { defaultValue: 20, nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<FileConnection> {
-    const page = await ctx.files.list(ctx.actor, filter ?? {}, first, after);
+    const page = await ctx.files.list(ctx.actor, filter ?? {}, first ?? undefined, after);
     const edges = page.files.map((file) => ({ cursor: encodeCursor(file), node: file }));
     return {
       edges,
@@ -33,8 +33,8 @@ export class FileResolver {
   presignedUrl(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
-    @Arg('expiresIn', () => Int, { nullable: true }) expiresIn?: number,
-    @Arg('forceDownload', () => Boolean, { defaultValue: false }) forceDownload?: boolean,
+    @Arg('expiresIn', () => Int, { nullable: true }) expiresIn?: number | null,
+    @Arg('forceDownload', () => Boolean, { defaultValue: false, nullable: true }) forceDownload?: boolean | null,
   ): Promise<PresignedUrl> {
     return ctx.files.presignedUrl(ctx.actor, id, expiresIn, forceDownload ?? false);
   }

@@ -54,7 +54,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const s3 = createS3Client(config.s3);
   const storage = new S3Storage(s3, config.s3.bucket, config.encryption);
   const policy = new FilePolicy(config.upload);
-  const authenticator = await createAuthenticator(config);
+  const authenticator = await createAuthenticator(config, log);
 
   const servicesFor = () => {
     const repository = new FileRepository(orm.em.fork());
@@ -113,8 +113,13 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   };
 }
 
-async function createAuthenticator(config: Config): Promise<Authenticator> {
+async function createAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
   const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
   if (jwksUrl) return Authenticator.withJwks(jwksUrl, issuer!, audience!);
-  return Authenticator.withSecret(jwtSecret ?? (await loadOrCreateDevSecret(config.dataDir)));
+  if (jwtSecret) return Authenticator.withSecret(jwtSecret);
+  log.warn(
+    { event: 'development_default', service: 'auth', secretFile: `${config.dataDir}/jwt-secret` },
+    'No JWT_SECRET and no JWT_JWKS_URL: tokens are signed with a development secret kept under DATA_DIR (`npm run token`)',
+  );
+  return Authenticator.withSecret(await loadOrCreateDevSecret(config.dataDir));
 }

@@ -21,7 +21,7 @@ export interface Config {
     /** Unset together with credentials: start the embedded S3 server. */
     readonly endpoint?: string;
     readonly forcePathStyle: boolean;
-    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
     /** True when some AWS credential source (keys, profile, web identity...) is configured. */
     readonly hasAwsCredentials: boolean;
     readonly embeddedPort: number;
@@ -118,7 +118,7 @@ export function parseConfig(env: Env): Config {
       endpoint,
       // Self-hosted servers (MinIO, Ceph, s3rver) rarely have wildcard DNS for virtual hosts.
       forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', endpoint !== undefined),
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: read.string('AWS_SESSION_TOKEN') } : undefined,
       hasAwsCredentials: AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(env[name])),
       embeddedPort: read.port('EMBEDDED_S3_PORT', 4568),
     },

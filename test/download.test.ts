@@ -52,6 +52,12 @@ describe('GET /files/:id/download', () => {
     expect(Buffer.from(await response.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
   });
 
+  it('answers a range past the end with BAD_USER_INPUT, not a storage failure', async () => {
+    const response = await get(file.id, { ...(await auth()), range: `bytes=${bytes.length + 10}-${bytes.length + 20}` });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.code).toBe('BAD_USER_INPUT');
+  });
+
   it('answers If-None-Match with the current ETag with 304 and no body', async () => {
     const first = await get(file.id, await auth());
     const etag = first.headers.get('etag')!;

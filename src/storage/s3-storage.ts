@@ -204,5 +204,6 @@ function translate(error: unknown): AppError {
   const status = statusOf(error);
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) return Errors.fileNotFound();
   if (status === 412 || name === 'PreconditionFailed') return Errors.conflict('An object with this key already exists');
+  if (status === 416 || name === 'InvalidRange') return Errors.badInput('The requested range is not satisfiable');
   return Errors.storageUnavailable(error);
 }
