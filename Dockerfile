@@ -1,0 +1,22 @@
+# Build stage: compile TypeScript with the dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json mikro-orm.config.ts ./
+COPY src src
+COPY entities entities
+COPY resolvers resolvers
+COPY migrations migrations
+RUN npx tsc -p tsconfig.build.json
+
+# Runtime stage: production dependencies and the compiled code, run as a non-root user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist dist
+USER node
+EXPOSE 4000
+CMD ["node", "dist/src/main.js"]
