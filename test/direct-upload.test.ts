@@ -1,5 +1,5 @@
-import { ClientError } from 'graphql-request';
 import { fixtures, pngOfSize } from './support/fixtures';
+import { errorCode } from './support/error-code';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 let server: TestServer;
@@ -13,15 +13,6 @@ const REQUEST = `mutation($input: RequestUploadInput!) {
 }`;
 const COMPLETE = `mutation($id: ID!) { completeUpload(id: $id) { id status size contentType checksumSha256 serverSideEncryption } }`;
 
-async function errorCode(request: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof ClientError) return error.response.errors?.[0].extensions?.code as string;
-    throw error;
-  }
-  throw new Error('The request succeeded');
-}
 
 async function put(ticket: { url: string; headers: Record<string, string> }, body: Buffer): Promise<Response> {
   return fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(body) });

@@ -1,5 +1,6 @@
-import { ClientError, type GraphQLClient } from 'graphql-request';
+import type { GraphQLClient } from 'graphql-request';
 import { fixtures } from './support/fixtures';
+import { errorCode } from './support/error-code';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 let server: TestServer;
@@ -17,16 +18,6 @@ async function uploaded(user: string, name = 'photo.png', input: Record<string, 
   return answer.data!.uploadFile;
 }
 
-/** The code of the first error of a failed request. */
-async function errorCode(request: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof ClientError) return error.response.errors?.[0].extensions?.code as string;
-    throw error;
-  }
-  throw new Error('The request succeeded');
-}
 
 describe('file and access rules', () => {
   it('shows a file to its owner and to administrators; to anyone else it does not exist', async () => {
