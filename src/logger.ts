@@ -11,8 +11,3 @@ export function createLogger(level: string): Logger {
   });
 }
 
-/** Presigned URLs carry their signature in the query string: log where they point, never how. */
-export function withoutQuery(url: string): string {
-  const at = url.indexOf('?');
-  return at === -1 ? url : url.slice(0, at);
-}

@@ -166,6 +166,25 @@ describe('uploadFile (multipart through the server)', () => {
     expect(again.data?.uploadFile.status).toBe('AVAILABLE');
   });
 
+  it('removes the stored object again when the database fails after the write (a real trigger, no mock)', async () => {
+    const connection = server.app.orm.em.getConnection();
+    await connection.execute(`
+      create function refuse_marked() returns trigger language plpgsql as $$
+      begin
+        if new.status = 'AVAILABLE' and new.original_name = 'db-fails.png' then raise exception 'refused by test trigger'; end if;
+        return new;
+      end $$;
+      create trigger refuse_marked before update on files for each row execute function refuse_marked();`);
+    try {
+      const before = await snapshot();
+      const answer = await server.upload(someUser(), { name: 'db-fails.png', bytes: fixtures.png });
+      expect(answer.errors?.[0]).toEqual(expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+      await expectNothingLeft(before);
+    } finally {
+      await connection.execute('drop trigger refuse_marked on files; drop function refuse_marked();');
+    }
+  });
+
   it('needs a token (UNAUTHENTICATED), leaving nothing', async () => {
     const before = await snapshot();
     const answer = await server.upload(null, { name: 'a.png', bytes: fixtures.png });

@@ -126,7 +126,7 @@ function run([file, args]: [string, string[]]): Promise<void> {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(args.at(-1) ?? file)} failed (${code}): ${output.trim()}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} failed (${code}): ${output.trim()}`))));
   });
 }
 

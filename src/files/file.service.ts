@@ -13,7 +13,7 @@ import { expectedMimeFor } from './file-types';
 import type { FileRepository, Page } from './file-repository';
 import { decodeCursor } from './cursor';
 import { objectKey } from './key-naming';
-import { forgetReservation, markAvailable, reserveKey } from './key-reservation';
+import { forgetReservation, markAvailable, removeObject, reserveKey } from './key-reservation';
 import { objectMetadata } from './object-metadata';
 
 const MAX_PAGE_SIZE = 100;
@@ -130,7 +130,10 @@ export class FileService {
     const source = await this.findAvailable(user, id);
     const folder = request.newFolder === undefined || request.newFolder === null ? source.folder : validateFolder(request.newFolder);
     const { originalName, extension } = request.newName ? this.policy.checkName(request.newName) : source;
-    if (expectedMimeFor(extension) !== expectedMimeFor(source.extension) || (!expectedMimeFor(extension) && extension !== source.extension)) {
+    // jpg → jpeg is the same type; png → pdf would make the recorded type a lie.
+    const expected = expectedMimeFor(extension);
+    const sameType = expected ? expected === expectedMimeFor(source.extension) : extension === source.extension;
+    if (!sameType) {
       throw Errors.unsupportedType(`A .${source.extension} file cannot be copied to a .${extension} name`);
     }
     const copy = Object.assign(new FileEntity(), {
@@ -150,15 +153,18 @@ export class FileService {
     copy.s3Key = objectKey(this.rules, { fileId: copy.id, folder, originalName, extension, now: copy.createdAt });
     await reserveKey(this.files, this.storage, this.rules, copy);
     const started = Date.now();
+    let copied = false;
     try {
       const written = await this.storage.copy(source.s3Key, copy.s3Key, {
         contentType: copy.contentType,
         metadata: objectMetadata(copy),
       });
+      copied = true;
       copy.serverSideEncryption = written.serverSideEncryption ?? null;
       markAvailable(copy);
       await this.files.save();
     } catch (error) {
+      if (copied) await removeObject(this.storage, copy.s3Key, this.log);
       await forgetReservation(this.files, copy, this.log, error);
       throw error;
     }
@@ -178,7 +184,8 @@ export class FileService {
   async delete(actor: Actor | null, id: string, hardDelete: boolean): Promise<boolean> {
     const file = await this.findOwned(actor, id);
     // A pending upload has nothing worth keeping: deleting it is always final.
-    if (hardDelete || file.status === FileStatus.PENDING) {
+    const final = hardDelete || file.status === FileStatus.PENDING;
+    if (final) {
       await this.storage.delete(file.s3Key);
       await this.files.remove(file);
     } else if (file.status !== FileStatus.DELETED) {
@@ -186,7 +193,7 @@ export class FileService {
       file.deletedAt = new Date();
       await this.files.save();
     }
-    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete: hardDelete || file.status === FileStatus.PENDING, bytes: file.size });
+    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete: final, bytes: file.size });
     return true;
   }
 

@@ -37,3 +37,12 @@ export async function forgetReservation(files: FileRepository, file: FileEntity,
     log.error({ event: 'reservation_cleanup_failed', fileId: file.id, err: error, cause });
   }
 }
+
+/** Best effort: an object whose write could not be recorded. What failed first is what the caller reports. */
+export async function removeObject(storage: StorageBackend, key: string, log: Logger): Promise<void> {
+  try {
+    await storage.delete(key);
+  } catch (error) {
+    log.error({ event: 'orphan_object_left', key, err: error });
+  }
+}

@@ -5,13 +5,13 @@ import type { Config } from '../config';
 import { FileEntity, FileStatus } from '../../entities/file.entity';
 import { AppError, Errors, isAppError } from '../errors';
 import type { Logger } from '../logger';
-import type { StorageBackend } from '../storage/storage-backend';
+import type { StorageBackend, WriteResult } from '../storage/storage-backend';
 import { isOwnerOrAdmin, requireActor } from './file-access';
 import { validateFolder } from './file-names';
 import type { FilePolicy } from './file-policy';
 import type { FileRepository } from './file-repository';
 import { isTextExtension, SNIFF_BYTES } from './file-types';
-import { forgetReservation, markAvailable, reserveKey } from './key-reservation';
+import { forgetReservation, markAvailable, removeObject, reserveKey } from './key-reservation';
 import { objectKey } from './key-naming';
 import { objectMetadata } from './object-metadata';
 import { UploadInspector } from './upload-inspector';
@@ -62,6 +62,7 @@ export class UploadService {
       const user = requireActor(actor);
       const file = this.newFile(user, incoming.filename, details);
       await reserveKey(this.files, this.storage, this.rules, file);
+      let written: WriteResult | undefined;
       try {
         const inspector = new UploadInspector(
           this.policy.maxFileSizeBytes,
@@ -72,12 +73,14 @@ export class UploadService {
         // fails the storage write, and a refused file stops the client's stream.
         const body = pipeline(incoming.stream, inspector, () => undefined);
         file.contentType = await inspector.contentTypeKnown;
-        const written = await this.storage.put(file.s3Key, body, { contentType: file.contentType, metadata: objectMetadata(file) });
+        written = await this.storage.put(file.s3Key, body, { contentType: file.contentType, metadata: objectMetadata(file) });
         const { size, sha256 } = inspector.result;
         Object.assign(file, { size, checksumSha256: sha256, serverSideEncryption: written.serverSideEncryption ?? null });
         markAvailable(file);
         await this.files.save();
       } catch (error) {
+        // Stored but not recorded (the database failed): the object must not outlive its row.
+        if (written) await removeObject(this.storage, file.s3Key, this.log);
         await forgetReservation(this.files, file, this.log, error);
         // The client's stream broke (a disconnect, a truncated body): not storage's fault.
         if (incoming.stream.errored && !isAppError(incoming.stream.errored)) throw Errors.badInput('The upload did not arrive whole');
