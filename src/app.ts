@@ -24,6 +24,7 @@ import { actorOf, authenticate } from './http/authenticate';
 import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
 import { uploadMiddleware } from './http/upload-middleware';
+import { webRouter } from './http/web-pages';
 import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { createS3Client, S3Storage } from './storage/s3-storage';
@@ -74,7 +75,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it stops the app, then the embedded services, in order.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.graphiql ? [] : [ApolloServerPluginLandingPageDisabled()])],
+    // GraphiQL is served by webRouter, from installed packages: Apollo's own page loads from a CDN.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -86,6 +88,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
 
   const corsMiddleware = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins], maxAge: 600 });
   app.use(healthRouter(orm, storage));
+  app.use(webRouter(config));
   app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log }));
   app.use(
     '/graphql',
