@@ -78,6 +78,14 @@ export class FileEntity {
   @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
   deletedAt: Date | null = null;
 
+  /** A resumable direct upload: storage's multipart upload id, until it is completed or aborted. */
+  @Property({ type: 'text', nullable: true })
+  multipartUploadId: string | null = null;
+
+  /** A resumable direct upload: every part but the last has exactly this size. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  partSize: number | null = null;
+
   /** PENDING files only: after this the upload is abandoned and the purge removes it. */
   @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
   uploadExpiresAt: Date | null = null;

@@ -1,4 +1,8 @@
 import { Migration20261128135746 } from './Migration20261128135746';
+import { Migration20261128141734 } from './Migration20261128141734';
 
 /** Every migration, oldest first. Listed by hand so that no file-system glob is needed at run time. */
-export const migrationsList = [{ name: 'Migration20261128135746', class: Migration20261128135746 }];
+export const migrationsList = [
+  { name: 'Migration20261128135746', class: Migration20261128135746 },
+  { name: 'Migration20261128141734', class: Migration20261128141734 },
+];

@@ -1,5 +1,5 @@
 import { IsOptional, Length, MaxLength, Min } from 'class-validator';
-import { Field, ID, InputType } from 'type-graphql';
+import { Field, ID, InputType, Int } from 'type-graphql';
 import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 
 // Lengths here are the coarse limits; the file policy checks what names and folders may contain.
@@ -105,4 +105,14 @@ export class UpdateFileInput {
 
   @Field(() => Boolean, { nullable: true })
   isPublic?: boolean | null;
+}
+
+@InputType()
+export class CompletedPartInput {
+  @Field(() => Int)
+  partNumber: number;
+
+  @Field()
+  @Length(1, 200)
+  etag: string;
 }

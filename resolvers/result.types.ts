@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 import { FileType } from './file.type';
 
@@ -63,4 +63,46 @@ export class UploadTicket {
 
   @Field(() => DateTimeScalar)
   expiresAt: Date;
+}
+
+@ObjectType({ description: 'A resumable direct upload: PENDING until completeMultipartUpload' })
+export class MultipartUploadTicket {
+  @Field(() => FileType)
+  file: FileType;
+
+  @Field(() => SafeIntScalar, { description: 'Every part but the last has exactly this size' })
+  partSize: number;
+
+  @Field(() => Int)
+  partCount: number;
+
+  @Field(() => DateTimeScalar, { description: 'The upload may be resumed until then' })
+  expiresAt: Date;
+}
+
+@ObjectType()
+export class UploadPartUrl {
+  @Field(() => Int)
+  partNumber: number;
+
+  @Field()
+  url: string;
+
+  @Field(() => JSONObjectScalar, { description: 'Headers the client must send with the part' })
+  headers: Record<string, string>;
+
+  @Field(() => DateTimeScalar)
+  expiresAt: Date;
+}
+
+@ObjectType({ description: 'A part storage already holds' })
+export class UploadedPart {
+  @Field(() => Int)
+  partNumber: number;
+
+  @Field(() => SafeIntScalar)
+  size: number;
+
+  @Field()
+  etag: string;
 }

@@ -17,6 +17,7 @@ import { FilePolicy } from './files/file-policy';
 import { FileRepository } from './files/file-repository';
 import { FileService } from './files/file.service';
 import { UploadService } from './files/upload.service';
+import { MultipartUploadService } from './files/multipart-upload.service';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildFileSchema } from './graphql/schema';
@@ -62,6 +63,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     return {
       files: new FileService(repository, storage, policy, config.upload, log),
       uploads: new UploadService(repository, storage, policy, config.upload, log),
+      multipart: new MultipartUploadService(repository, storage, policy, config.upload, log),
     };
   };
 
@@ -82,11 +84,18 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
 
   const context = async ({ res }: { res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
-    const { files, uploads } = servicesFor();
-    return { actor, files, uploads, policy, loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
+    const { files, uploads, multipart } = servicesFor();
+    return { actor, files, uploads, multipart, policy, loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
   };
 
-  const corsMiddleware = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins], maxAge: 600 });
+  // Tokens travel as Authorization headers, never cookies: no credentials, which is what makes `*` safe.
+  const corsMiddleware = cors({
+    origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+    credentials: false,
+    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'Range', 'If-None-Match'],
+    exposedHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'ETag'],
+    maxAge: 600,
+  });
   app.use(healthRouter(orm, storage));
   app.use(webRouter(config));
   app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log }));

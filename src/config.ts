@@ -36,6 +36,15 @@ export interface Config {
     readonly folderStructure: string;
     readonly presignedUrlExpirySeconds: number;
     readonly downloadUrlExpirySeconds: number;
+    /** Resumable uploads: the default part size (grown when a file would need more than 10,000 parts). */
+    readonly multipartPartSizeBytes: number;
+    /** Resumable uploads can be resumed for this long. */
+    readonly multipartUploadExpirySeconds: number;
+  };
+  readonly purge: {
+    readonly softDeleteRetentionDays: number;
+    /** Seconds between purge runs inside the server; 0: only `npm run purge`. */
+    readonly intervalSeconds: number;
   };
   readonly encryption: {
     readonly enabled: boolean;
@@ -132,6 +141,13 @@ export function parseConfig(env: Env): Config {
       folderStructure: read.folderStructure('S3_FOLDER_STRUCTURE', '{year}/{month}/{day}'),
       presignedUrlExpirySeconds: read.expiry('S3_PRESIGNED_URL_EXPIRY', 3600),
       downloadUrlExpirySeconds: read.expiry('S3_DOWNLOAD_URL_EXPIRY', 300),
+      // S3's floor is 5 MiB per part; 5 GiB its ceiling.
+      multipartPartSizeBytes: read.integer('MULTIPART_PART_SIZE_MB', 16, 5, 5120) * MIB,
+      multipartUploadExpirySeconds: read.integer('MULTIPART_UPLOAD_EXPIRY', 86400, 60, 30 * 86400),
+    },
+    purge: {
+      softDeleteRetentionDays: read.integer('SOFT_DELETE_RETENTION_DAYS', 30, 0, 36500),
+      intervalSeconds: read.integer('PURGE_INTERVAL', 0, 0, 30 * 86400),
     },
     encryption: {
       enabled: read.boolean('S3_ENCRYPT_AT_REST', true),

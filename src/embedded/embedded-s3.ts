@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
+import { withMultipartListing } from './s3rver-multipart';
 // s3rver ships no types; these two methods are all that is used.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
@@ -45,7 +46,7 @@ export async function startEmbeddedS3(options: { directory: string; port: number
   await server.configureBuckets();
   // Our own HTTP server rather than s3rver.run(): that one throws a port clash as an
   // uncaught error instead of rejecting.
-  const httpServer = http.createServer(server.callback());
+  const httpServer = http.createServer(withMultipartListing(server.callback(), options.directory));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port, '127.0.0.1', resolve);

@@ -186,6 +186,7 @@ export class FileService {
     // A pending upload has nothing worth keeping: deleting it is always final.
     const final = hardDelete || file.status === FileStatus.PENDING;
     if (final) {
+      if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
       await this.storage.delete(file.s3Key);
       await this.files.remove(file);
     } else if (file.status !== FileStatus.DELETED) {

@@ -2,26 +2,18 @@ import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
-import { FileEntity, FileStatus } from '../../entities/file.entity';
+import { type FileEntity, FileStatus } from '../../entities/file.entity';
 import { AppError, Errors, isAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { StorageBackend, WriteResult } from '../storage/storage-backend';
 import { isOwnerOrAdmin, requireActor } from './file-access';
-import { validateFolder } from './file-names';
 import type { FilePolicy } from './file-policy';
 import type { FileRepository } from './file-repository';
 import { isTextExtension, SNIFF_BYTES } from './file-types';
 import { forgetReservation, markAvailable, removeObject, reserveKey } from './key-reservation';
-import { objectKey } from './key-naming';
+import { newFile, type FileDetails } from './new-file';
 import { objectMetadata } from './object-metadata';
 import { UploadInspector } from './upload-inspector';
-
-export interface FileDetails {
-  folder?: string | null;
-  description?: string | null;
-  isPublic?: boolean | null;
-  metadata?: Record<string, unknown> | null;
-}
 
 export interface IncomingFile {
   filename: string;
@@ -60,7 +52,7 @@ export class UploadService {
     const started = Date.now();
     try {
       const user = requireActor(actor);
-      const file = this.newFile(user, incoming.filename, details);
+      const file = newFile(user, incoming.filename, details, this.naming);
       await reserveKey(this.files, this.storage, this.rules, file);
       let written: WriteResult | undefined;
       try {
@@ -100,7 +92,7 @@ export class UploadService {
     try {
       const user = requireActor(actor);
       const { contentType } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
-      const file = this.newFile(user, declared.filename, declared);
+      const file = newFile(user, declared.filename, declared, this.naming);
       const expiresIn = this.rules.presignedUrlExpirySeconds;
       Object.assign(file, { contentType, size: declared.size, uploadExpiresAt: new Date(Date.now() + expiresIn * 1000) });
       await reserveKey(this.files, this.storage, this.rules, file);
@@ -153,31 +145,16 @@ export class UploadService {
     return file;
   }
 
+  private get naming() {
+    return { policy: this.policy, storage: this.storage, rules: this.rules };
+  }
+
   /** A failed direct upload: its object and row go, and the caller hears why. */
   private async discard(file: FileEntity, user: Actor, reason: AppError): Promise<never> {
     await this.storage.delete(file.s3Key);
     await this.files.remove(file);
     this.rejected(user, reason, 'direct');
     throw reason;
-  }
-
-  private newFile(user: Actor, filename: string, details: FileDetails): FileEntity {
-    const { originalName, extension } = this.policy.checkName(filename);
-    const folder = validateFolder(details.folder);
-    const file = Object.assign(new FileEntity(), {
-      ownerId: user.userId,
-      originalName,
-      extension,
-      folder,
-      bucket: this.storage.bucket,
-      contentType: 'application/octet-stream',
-      size: 0,
-      description: details.description ?? null,
-      metadata: this.policy.checkMetadata(details.metadata),
-      isPublic: details.isPublic ?? false,
-    });
-    file.s3Key = objectKey(this.rules, { fileId: file.id, folder, originalName, extension, now: file.createdAt });
-    return file;
   }
 
   private rejected(actor: Actor | null, error: unknown, path: 'multipart' | 'direct'): void {

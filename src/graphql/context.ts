@@ -3,6 +3,7 @@ import type { Actor } from '../auth/authenticator';
 import type { FileEntity } from '../../entities/file.entity';
 import type { FileService } from '../files/file.service';
 import type { UploadService } from '../files/upload.service';
+import type { MultipartUploadService } from '../files/multipart-upload.service';
 import type { FilePolicy } from '../files/file-policy';
 
 /** What every resolver gets: who asks, and this request's services and loaders. */
@@ -10,6 +11,7 @@ export interface Context {
   actor: Actor | null;
   files: FileService;
   uploads: UploadService;
+  multipart: MultipartUploadService;
   policy: FilePolicy;
   loaders: {
     /** Files by id as this actor may see them (null otherwise), batched per request. */

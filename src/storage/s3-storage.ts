@@ -2,21 +2,26 @@ import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   type ServerSideEncryption,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { AppError, Errors, isAppError } from '../errors';
-import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, WriteResult } from './storage-backend';
+import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, StoredPart, WriteResult } from './storage-backend';
 
 /** lib-storage sends bodies larger than one part as a multipart upload. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -31,8 +36,12 @@ export function createS3Client(s3: Config['s3']): S3Client {
     // A copy: the SDK marks the object it is given, and config is frozen.
     credentials: s3.credentials ? { ...s3.credentials } : undefined,
     // With the SDK's default, streamed bodies go aws-chunked with trailing checksums,
-    // which S3-compatible servers store inside the object (s3rver) or refuse (Ceph).
-    ...(s3.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    // which S3-compatible servers store inside the object (s3rver) or refuse (Ceph),
+    // and presigned PUTs carry the CRC32 of an empty body, which AWS then enforces.
+    // The server hashes every streamed byte itself (SHA-256), and part URLs bind the
+    // client's SHA-256 explicitly, so nothing is lost by asking only when required.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
       httpAgent: new HttpAgent(agentOptions),
@@ -170,6 +179,77 @@ export class S3Storage implements StorageBackend {
     return { url, headers };
   }
 
+  async createMultipartUpload(key: string, options: PutOptions): Promise<string> {
+    const answer = await this.attempt(() =>
+      this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() }),
+      ),
+    );
+    if (!answer.UploadId) throw Errors.storageUnavailable(new Error('CreateMultipartUpload answered no UploadId'));
+    return answer.UploadId;
+  }
+
+  async presignUploadPart(
+    key: string,
+    uploadId: string,
+    part: { partNumber: number; contentLength: number; checksumSha256?: string; expiresIn: number },
+  ): Promise<PresignedPut> {
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: part.partNumber,
+      ContentLength: part.contentLength,
+      ChecksumSHA256: part.checksumSha256,
+    });
+    const headers: Record<string, string> = part.checksumSha256 ? { 'x-amz-checksum-sha256': part.checksumSha256 } : {};
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: part.expiresIn,
+      // A part of any other length, or other bytes than the bound checksum, is refused by storage.
+      signableHeaders: new Set(['content-length', ...Object.keys(headers)]),
+      unhoistableHeaders: new Set(Object.keys(headers)),
+    });
+    return { url, headers };
+  }
+
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.attempt(() =>
+        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+      );
+      for (const part of page.Parts ?? []) {
+        parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
+      }
+      marker = page.IsTruncated ? String(page.NextPartNumberMarker) : undefined;
+    } while (marker);
+    return parts;
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<WriteResult> {
+    const answer = await this.attempt(() =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+        }),
+      ),
+    );
+    return { etag: answer.ETag || undefined, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.attempt(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+    } catch (error) {
+      if (isAppError(error) && error.code === 'NOT_FOUND') return;
+      throw error;
+    }
+  }
+
   async ping(): Promise<void> {
     await this.attempt(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
   }
@@ -202,7 +282,7 @@ function translate(error: unknown): AppError {
   if (isAppError(error)) return error;
   const name = (error as { name?: string })?.name;
   const status = statusOf(error);
-  if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) return Errors.fileNotFound();
+  if (name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload' || (status === 404 && name !== 'NoSuchBucket')) return Errors.fileNotFound();
   if (status === 412 || name === 'PreconditionFailed') return Errors.conflict('An object with this key already exists');
   if (status === 416 || name === 'InvalidRange') return Errors.badInput('The requested range is not satisfiable');
   return Errors.storageUnavailable(error);

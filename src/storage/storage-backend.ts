@@ -37,6 +37,12 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
 /**
  * The only door to object storage. Services receive one in their constructor;
  * implementations translate their own errors into AppErrors (NOT_FOUND,
@@ -58,6 +64,19 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string>;
   presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength: number }): Promise<PresignedPut>;
+  /** Starts a multipart upload the client fills part by part; returns its upload id. */
+  createMultipartUpload(key: string, options: PutOptions): Promise<string>;
+  /** A URL for one part, binding its exact length and, when given, its SHA-256 (base64). */
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    part: { partNumber: number; contentLength: number; checksumSha256?: string; expiresIn: number },
+  ): Promise<PresignedPut>;
+  /** The parts storage holds, in order. NOT_FOUND when the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<WriteResult>;
+  /** Removes the upload and its parts; an upload already gone is not an error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /** Throws STORAGE_UNAVAILABLE when the bucket cannot be reached. */
   ping(): Promise<void>;
 }
