@@ -5,15 +5,16 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import cors from 'cors';
 import DataLoader from 'dataloader';
 import express, { type Response } from 'express';
-import { ormConfig } from '../mikro-orm.config';
 import { Authenticator } from './auth/authenticator';
 import { loadOrCreateDevSecret } from './auth/dev-secret';
 import type { Config } from './config';
+import { connect } from './connections';
 import { FilePolicy } from './files/file-policy';
+import { Purger } from './files/purge';
 import { FileRepository } from './files/file-repository';
 import { FileService } from './files/file.service';
 import { UploadService } from './files/upload.service';
@@ -28,7 +29,6 @@ import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
 import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
 import type { Logger } from './logger';
-import { createS3Client, S3Storage } from './storage/s3-storage';
 import type { StorageBackend } from './storage/storage-backend';
 
 export interface RunningApp {
@@ -36,6 +36,7 @@ export interface RunningApp {
   url: string;
   orm: MikroORM;
   storage: StorageBackend;
+  purger: Purger;
   close(): Promise<void>;
 }
 
@@ -47,14 +48,9 @@ const JSON_BODY_LIMIT = '1mb';
  * HTTP. The only place where parts are built and wired; tests start it on port 0.
  */
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
-  if (!config.database.url) throw new Error('startApp needs a database URL (see boot.ts for the embedded default)');
-  const orm = await MikroORM.init(
-    ormConfig(config.database.url, { colors: false, logger: (message) => log.debug({ event: 'orm' }, message) }),
-  );
-  await orm.getMigrator().up();
-
-  const s3 = createS3Client(config.s3);
-  const storage = new S3Storage(s3, config.s3.bucket, config.encryption);
+  const connections = await connect(config, log);
+  const { orm, storage } = connections;
+  const purger = new Purger(orm, storage, config.purge, log);
   const policy = new FilePolicy(config.upload);
   const authenticator = await createAuthenticator(config, log);
 
@@ -113,16 +109,28 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
   const { port } = httpServer.address() as AddressInfo;
+  const purgeSchedule = schedulePurge(purger, config.purge.intervalSeconds, log);
   return {
     url: `http://127.0.0.1:${port}`,
     orm,
     storage,
+    purger,
     async close() {
+      clearInterval(purgeSchedule);
       await apollo.stop(); // drains the HTTP server first
-      await orm.close();
-      s3.destroy();
+      await connections.close();
     },
   };
+}
+
+/** PURGE_INTERVAL: every instance may run it; the purge's lock makes one run at a time do the work. */
+function schedulePurge(purger: Purger, intervalSeconds: number, log: Logger): NodeJS.Timeout | undefined {
+  if (intervalSeconds === 0) return undefined;
+  const timer = setInterval(() => {
+    purger.run().catch((error: unknown) => log.error({ event: 'purge_failed', err: error }));
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 async function createAuthenticator(config: Config, log: Logger): Promise<Authenticator> {

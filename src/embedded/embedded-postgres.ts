@@ -168,6 +168,16 @@ async function clearStalePostmaster(dataDir: string, log: Logger): Promise<void>
   }
 }
 
+/** The port of a PostgreSQL already serving dataDir (a running server's), or null. */
+export async function runningPostgresPort(dataDir: string): Promise<number | null> {
+  try {
+    const lines = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n');
+    return (await isPostgres(Number(lines[0]))) ? Number(lines[3]) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function isPostgres(pid: number): Promise<boolean> {
   try {
     const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8');

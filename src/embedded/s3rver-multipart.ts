@@ -5,8 +5,8 @@ import path from 'node:path';
 
 /**
  * What s3rver lacks for resumable uploads, added around it:
- * - ListParts and AbortMultipartUpload, which it answers with MethodNotAllowed,
- *   are answered here from its own layout
+ * - ListParts, AbortMultipartUpload and ListMultipartUploads, which it answers
+ *   with MethodNotAllowed or not at all, are answered here from its own layout
  *   (<dir>/<bucket>/._S3rver_uploads/<uploadId>/<part>[.md5]);
  * - an UploadPart carrying x-amz-checksum-sha256 is checked against its bytes, as
  *   AWS does, and refused with BadDigest (the part removed) when they differ.
@@ -18,6 +18,12 @@ export function withMultipartListing(s3rver: http.RequestListener, directory: st
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://embedded');
     const uploadId = url.searchParams.get('uploadId');
+    if (req.method === 'GET' && url.searchParams.has('uploads')) {
+      const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+      return void listUploads(path.join(directory, bucket, '._S3rver_uploads'), bucket).then((body) =>
+        res.writeHead(200, { 'content-type': 'application/xml' }).end(body),
+      );
+    }
     if (!uploadId) return s3rver(req, res);
     const [bucket, ...key] = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const uploadDir = path.join(directory, bucket, '._S3rver_uploads', path.basename(uploadId));
@@ -51,6 +57,19 @@ function verifyPartChecksum(s3rver: http.RequestListener, req: http.IncomingMess
     return res;
   }) as typeof res.end;
   s3rver(req, res);
+}
+
+/** ListMultipartUploads, for the purge: every upload with its key and start time. */
+async function listUploads(uploadsDir: string, bucket: string): Promise<string> {
+  const ids = await readdir(uploadsDir).catch(() => [] as string[]);
+  const uploads = await Promise.all(
+    ids.map(async (id) => {
+      const keyFile = path.join(uploadsDir, id, 'key');
+      const [key, info] = await Promise.all([readFile(keyFile, 'utf8'), stat(keyFile)]);
+      return `<Upload><Key>${escapeXml(key)}</Key><UploadId>${escapeXml(id)}</UploadId><Initiated>${info.mtime.toISOString()}</Initiated></Upload>`;
+    }),
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(bucket)}</Bucket><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`;
 }
 
 async function listParts(uploadDir: string, bucket: string, key: string, uploadId: string): Promise<{ status: number; body: string }> {

@@ -10,6 +10,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -248,6 +250,33 @@ export class S3Storage implements StorageBackend {
       if (isAppError(error) && error.code === 'NOT_FOUND') return;
       throw error;
     }
+  }
+
+  async *listObjects(): AsyncIterable<{ key: string; lastModified: Date }> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.attempt(() => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken })));
+      for (const object of page.Contents ?? []) yield { key: object.Key!, lastModified: object.LastModified ?? new Date(0) };
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+  }
+
+  async listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[] | null> {
+    const uploads: { key: string; uploadId: string; initiated: Date }[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
+        for (const upload of page.Uploads ?? []) uploads.push({ key: upload.Key!, uploadId: upload.UploadId!, initiated: upload.Initiated ?? new Date(0) });
+        [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+      } while (KeyMarker);
+    } catch (error) {
+      // Some servers (s3rver without this project's additions) cannot list uploads.
+      if (['NotImplemented', 'MethodNotAllowed'].includes((error as { name?: string }).name ?? '')) return null;
+      throw translate(error);
+    }
+    return uploads;
   }
 
   async ping(): Promise<void> {

@@ -77,6 +77,10 @@ export interface StorageBackend {
   completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<WriteResult>;
   /** Removes the upload and its parts; an upload already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** Every object in the bucket, page by page (for the purge's orphan check). */
+  listObjects(): AsyncIterable<{ key: string; lastModified: Date }>;
+  /** Multipart uploads storage holds, or null where the server cannot list them. */
+  listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[] | null>;
   /** Throws STORAGE_UNAVAILABLE when the bucket cannot be reached. */
   ping(): Promise<void>;
 }

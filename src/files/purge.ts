@@ -1,0 +1,147 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { FileEntity, FileStatus } from '../../entities/file.entity';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { StorageBackend } from '../storage/storage-backend';
+
+/** One purge at a time across every instance sharing the database. */
+const PURGE_LOCK = 0x66696c65; // "file"
+const BATCH = 500;
+/** Storage's own leftovers (orphans, unknown multipart uploads) are left alone this long: they may be in flight. */
+const GRACE_MS = 24 * 60 * 60 * 1000;
+
+export interface PurgeOptions {
+  dryRun?: boolean;
+  /** Also delete orphans (objects with no row, AVAILABLE rows with no object); by default they are only reported. */
+  deleteOrphans?: boolean;
+  now?: Date;
+}
+
+export interface PurgeReport {
+  /** Another instance held the lock: nothing was done. */
+  skipped: boolean;
+  dryRun: boolean;
+  /** Soft-deleted files past the retention period, removed with their objects. */
+  expiredDeleted: string[];
+  /** PENDING uploads past their expiry, removed with their objects and parts. */
+  expiredUploads: string[];
+  /** Multipart uploads storage holds that no PENDING file claims, older than a day. */
+  abandonedMultipart: string[];
+  /** Keys with no row, older than a day. */
+  orphanObjects: string[];
+  /** AVAILABLE files whose object is missing. */
+  orphanRows: string[];
+}
+
+/**
+ * Keeps storage and the table in agreement: removes what retention says is gone,
+ * uploads nobody finished, and (on request) orphans either side. Every action is
+ * logged as an event. Safe on many instances: a PostgreSQL advisory lock lets one
+ * run at a time, and the others skip.
+ */
+export class Purger {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly storage: StorageBackend,
+    private readonly settings: Config['purge'],
+    private readonly log: Logger,
+  ) {}
+
+  async run(options: PurgeOptions = {}): Promise<PurgeReport> {
+    const now = options.now ?? new Date();
+    const dryRun = options.dryRun ?? false;
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
+    // The lock is held by this transaction's connection and released when it ends, however it ends.
+    await this.orm.em.fork().transactional(async (em) => {
+      const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
+      if (!locked) {
+        report.skipped = true;
+        this.log.info({ event: 'purge_skipped', reason: 'another purge holds the lock' });
+        return;
+      }
+      const retentionEnd = new Date(now.getTime() - this.settings.softDeleteRetentionDays * 86_400_000);
+      report.expiredDeleted = await this.removeAll(em, { status: FileStatus.DELETED, deletedAt: { $lt: retentionEnd } }, 'retention_expired', dryRun);
+      report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
+      report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
+      await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
+    });
+    this.log.info({ event: 'purge_finished', ...counts(report) });
+    return report;
+  }
+
+  /** Deletes the matching files (parts, object, row), a batch at a time; returns their ids. */
+  private async removeAll(em: EntityManager, where: object, reason: string, dryRun: boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (let offset = 0; ; ) {
+      const batch = await em.find(FileEntity, where, { limit: BATCH, offset, orderBy: { id: 'asc' } });
+      for (const file of batch) {
+        removed.push(file.id);
+        this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: file.ownerId, bytes: file.size, reason, dryRun, by: 'purge' });
+        if (dryRun) continue;
+        if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
+        await this.storage.delete(file.s3Key);
+        em.remove(file);
+      }
+      if (!dryRun) await em.flush();
+      if (batch.length < BATCH) return removed;
+      if (dryRun) offset += BATCH; // nothing was removed: page on
+    }
+  }
+
+  /** Multipart uploads in storage that no PENDING file claims: a crash between creating one and recording it, or a foreign client. */
+  private async abortUnclaimedMultipart(em: EntityManager, now: Date, dryRun: boolean): Promise<string[]> {
+    const uploads = await this.storage.listMultipartUploads();
+    if (!uploads) {
+      this.log.info({ event: 'purge_multipart_listing_unsupported', note: 'relying on PENDING rows alone' });
+      return [];
+    }
+    const claimed = new Set(
+      (await em.find(FileEntity, { multipartUploadId: { $ne: null } }, { fields: ['multipartUploadId'] })).map((file) => file.multipartUploadId),
+    );
+    const aborted: string[] = [];
+    for (const upload of uploads) {
+      if (claimed.has(upload.uploadId) || now.getTime() - upload.initiated.getTime() < GRACE_MS) continue;
+      aborted.push(upload.uploadId);
+      this.log.info({ event: 'multipart_upload_aborted', key: upload.key, uploadId: upload.uploadId, dryRun, by: 'purge' });
+      if (!dryRun) await this.storage.abortMultipartUpload(upload.key, upload.uploadId);
+    }
+    return aborted;
+  }
+
+  /**
+   * Objects with no row at all, and AVAILABLE rows whose object is not in the
+   * bucket. Both must be older than a day, so that nothing in flight is taken for
+   * an orphan.
+   */
+  private async findOrphans(em: EntityManager, now: Date, report: PurgeReport, reportOnly: boolean): Promise<void> {
+    const settled = now.getTime() - GRACE_MS;
+    const known = new Set((await em.find(FileEntity, {}, { fields: ['s3Key'] })).map((file) => file.s3Key));
+    const present = new Set<string>();
+    for await (const object of this.storage.listObjects()) {
+      present.add(object.key);
+      if (known.has(object.key) || object.lastModified.getTime() > settled) continue;
+      report.orphanObjects.push(object.key);
+      this.log.warn({ event: 'orphan_object', key: object.key, deleted: !reportOnly, by: 'purge' });
+      if (!reportOnly) await this.storage.delete(object.key);
+    }
+    const available = await em.find(FileEntity, { status: FileStatus.AVAILABLE, updatedAt: { $lt: new Date(settled) } });
+    for (const file of available.filter((candidate) => !present.has(candidate.s3Key))) {
+      report.orphanRows.push(file.id);
+      this.log.warn({ event: 'orphan_row', fileId: file.id, key: file.s3Key, deleted: !reportOnly, by: 'purge' });
+      if (!reportOnly) em.remove(file);
+    }
+    if (!reportOnly) await em.flush();
+  }
+}
+
+function counts(report: PurgeReport) {
+  return {
+    skipped: report.skipped,
+    dryRun: report.dryRun,
+    expiredDeleted: report.expiredDeleted.length,
+    expiredUploads: report.expiredUploads.length,
+    abandonedMultipart: report.abandonedMultipart.length,
+    orphanObjects: report.orphanObjects.length,
+    orphanRows: report.orphanRows.length,
+  };
+}
