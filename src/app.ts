@@ -21,14 +21,17 @@ import { UploadService } from './files/upload.service';
 import { MultipartUploadService } from './files/multipart-upload.service';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
+import { metricsPlugin } from './graphql/metrics-plugin';
 import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
+import { Drain } from './http/drain';
 import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
 import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
 import type { StorageBackend } from './storage/storage-backend';
 
 export interface RunningApp {
@@ -37,6 +40,8 @@ export interface RunningApp {
   orm: MikroORM;
   storage: StorageBackend;
   purger: Purger;
+  metrics: Metrics;
+  /** Graceful: stops taking requests, lets those in flight finish (SHUTDOWN_TIMEOUT_SECONDS), then closes connections. */
   close(): Promise<void>;
 }
 
@@ -48,7 +53,8 @@ const JSON_BODY_LIMIT = '1mb';
  * HTTP. The only place where parts are built and wired; tests start it on port 0.
  */
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
-  const connections = await connect(config, log);
+  const metrics = new Metrics();
+  const connections = await connect(config, log, metrics);
   const { orm, storage } = connections;
   const purger = new Purger(orm, storage, config.purge, log);
   const policy = new FilePolicy(config.upload);
@@ -58,8 +64,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     const repository = new FileRepository(orm.em.fork());
     return {
       files: new FileService(repository, storage, policy, config.upload, log),
-      uploads: new UploadService(repository, storage, policy, config.upload, log),
-      multipart: new MultipartUploadService(repository, storage, policy, config.upload, log),
+      uploads: new UploadService(repository, storage, policy, config.upload, log, metrics),
+      multipart: new MultipartUploadService(repository, storage, policy, config.upload, log, metrics),
     };
   };
 
@@ -74,7 +80,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     // main.ts owns the signals: it stops the app, then the embedded services, in order.
     stopOnTerminationSignals: false,
     // GraphiQL is served by webRouter, from installed packages: Apollo's own page loads from a CDN.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      // Requests in flight have finished (see Drain) by the time Apollo stops: close what is left at once.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 0 }),
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(metrics),
+    ],
   });
   await apollo.start();
 
@@ -92,9 +103,14 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     exposedHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'ETag'],
     maxAge: 600,
   });
+  const drain = new Drain();
+  app.use(drain.middleware);
   app.use(healthRouter(orm, storage));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use(webRouter(config));
-  app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log }));
+  app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log, metrics }));
   app.use(
     '/graphql',
     corsMiddleware,
@@ -115,9 +131,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     orm,
     storage,
     purger,
+    metrics,
     async close() {
       clearInterval(purgeSchedule);
-      await apollo.stop(); // drains the HTTP server first
+      await drain.drain(config.shutdownTimeoutSeconds * 1000);
+      await apollo.stop(); // closes the HTTP server
       await connections.close();
     },
   };

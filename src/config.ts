@@ -6,6 +6,8 @@ import path from 'node:path';
  */
 export interface Config {
   readonly port: number;
+  /** How long a shutdown waits for requests in flight (uploads, downloads). */
+  readonly shutdownTimeoutSeconds: number;
   readonly dataDir: string;
   readonly logLevel: string;
   readonly graphiql: boolean;
@@ -113,6 +115,7 @@ export function parseConfig(env: Env): Config {
 
   return deepFreeze({
     port: read.port('PORT', 4000),
+    shutdownTimeoutSeconds: read.integer('SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600),
     dataDir: path.resolve(read.string('DATA_DIR') ?? './.data'),
     logLevel: read.choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphiql: read.boolean('GRAPHIQL', true),

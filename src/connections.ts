@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from '../mikro-orm.config';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { createS3Client, S3Storage } from './storage/s3-storage';
 import type { StorageBackend } from './storage/storage-backend';
 
@@ -12,13 +13,14 @@ export interface Connections {
 }
 
 /** The database (migrated) and the bucket: what both the server and `npm run purge` stand on. */
-export async function connect(config: Config, log: Logger): Promise<Connections> {
+export async function connect(config: Config, log: Logger, metrics?: Metrics): Promise<Connections> {
   if (!config.database.url) throw new Error('A database URL is needed here (see boot.ts for the embedded default)');
   const orm = await MikroORM.init(
     ormConfig(config.database.url, { colors: false, logger: (message) => log.debug({ event: 'orm' }, message) }),
   );
   await orm.getMigrator().up();
   const s3 = createS3Client(config.s3);
+  metrics?.instrument(s3);
   return {
     orm,
     storage: new S3Storage(s3, config.s3.bucket, config.encryption),

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { FileStatus, type FileEntity } from '../../entities/file.entity';
 import { AppError, Errors, isAppError } from '../errors';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import type { StorageBackend, StoredPart } from '../storage/storage-backend';
 import { requireActor } from './file-access';
 import type { FilePolicy } from './file-policy';
@@ -47,6 +48,7 @@ export class MultipartUploadService {
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async request(actor: Actor | null, declared: DeclaredFile): Promise<MultipartTicket> {
@@ -146,6 +148,7 @@ export class MultipartUploadService {
     markAvailable(file);
     await this.files.save();
     this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, path: 'direct-multipart', parts: count });
+    this.metrics.uploaded('direct', file.size);
     return file;
   }
 
@@ -190,6 +193,7 @@ export class MultipartUploadService {
     await this.storage.delete(file.s3Key);
     await this.files.remove(file);
     this.log.info({ event: 'upload_rejected', fileId: file.id, userId: file.ownerId, code: reason.code, reason: reason.message, path: 'direct-multipart' });
+    this.metrics.rejected.inc({ code: reason.code });
     throw reason;
   }
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { type FileEntity, FileStatus } from '../../entities/file.entity';
 import { AppError, Errors, isAppError } from '../errors';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import type { StorageBackend, WriteResult } from '../storage/storage-backend';
 import { isOwnerOrAdmin, requireActor } from './file-access';
 import type { FilePolicy } from './file-policy';
@@ -42,6 +43,7 @@ export class UploadService {
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -79,6 +81,7 @@ export class UploadService {
         throw error;
       }
       this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, durationMs: Date.now() - started, path: 'multipart' });
+      this.metrics.uploaded('multipart', file.size);
       return file;
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
@@ -142,6 +145,7 @@ export class UploadService {
     markAvailable(file);
     await this.files.save();
     this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, path: 'direct' });
+    this.metrics.uploaded('direct', file.size);
     return file;
   }
 
@@ -159,6 +163,7 @@ export class UploadService {
 
   private rejected(actor: Actor | null, error: unknown, path: 'multipart' | 'direct'): void {
     const code = isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+    this.metrics.rejected.inc({ code });
     this.log.info({ event: 'upload_rejected', userId: actor?.userId ?? null, code, reason: (error as Error).message, path });
   }
 }

@@ -5,6 +5,7 @@ import type { Authenticator } from '../auth/authenticator';
 import { contentDisposition } from '../files/content-disposition';
 import type { FileService } from '../files/file.service';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { sendError } from './send-error';
 
 /**
@@ -15,6 +16,7 @@ export function downloadRouter(deps: {
   authenticator: Authenticator;
   fileService: (req: Request) => FileService;
   log: Logger;
+  metrics: Metrics;
 }): Router {
   const router = express.Router();
   router.get('/files/:id/download', async (req: Request, res: Response) => {
@@ -37,7 +39,10 @@ export function downloadRouter(deps: {
       if (object.etag) res.setHeader('ETag', object.etag);
       if (object.contentRange) res.setHeader('Content-Range', object.contentRange);
       let sent = 0;
-      object.body.on('data', (chunk: Buffer) => (sent += chunk.length));
+      object.body.on('data', (chunk: Buffer) => {
+        sent += chunk.length;
+        deps.metrics.downloadedBytes.inc(chunk.length);
+      });
       try {
         await pipeline(object.body, res);
       } finally {

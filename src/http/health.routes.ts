@@ -2,7 +2,10 @@ import express, { type Router } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { StorageBackend } from '../storage/storage-backend';
 
-/** /healthz: the process answers. /readyz: it can reach the database and the bucket. */
+/**
+ * /healthz: the process answers. /readyz: it can reach the database and the
+ * bucket (while shutting down, Drain answers 503 before this is reached).
+ */
 export function healthRouter(orm: MikroORM, storage: StorageBackend): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));

@@ -33,6 +33,7 @@ export interface TestServer {
   /** Rows in the files table (all statuses). */
   rowCount(): Promise<number>;
   s3: S3Client;
+  resources: TestResources;
   stop(): Promise<void>;
 }
 
@@ -46,12 +47,16 @@ const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $input: UploadFileInput
   uploadFile(file: $file, input: $input) { id originalName s3Key folder contentType extension size checksumSha256 metadata isPublic status serverSideEncryption ownerId description }
 }`;
 
-/**
- * The real server, on port 0, with a database and a bucket of its own: test files
- * cannot see each other's rows or objects, so "nothing was left behind" can be
- * checked by counting.
- */
-export async function startTestServer(env: Env = {}): Promise<TestServer> {
+/** A database and a bucket of a test's own, and the environment that points a server at them. */
+export interface TestResources {
+  env: Env;
+  s3: S3Client;
+  bucket: string;
+  /** Drops the database and empties and deletes the bucket. */
+  remove(): Promise<void>;
+}
+
+export async function createTestResources(): Promise<TestResources> {
   const suffix = randomBytes(6).toString('hex');
   const database = `files_test_${suffix}`;
   const bucket = `files-test-${suffix}`;
@@ -70,18 +75,43 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
 
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${database}`;
-  const secret = randomBytes(24).toString('hex');
+  return {
+    s3,
+    bucket,
+    env: {
+      DATABASE_URL: databaseUrl.toString(),
+      S3_ENDPOINT_URL: process.env.TEST_S3_ENDPOINT_URL,
+      AWS_ACCESS_KEY_ID: process.env.TEST_AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: process.env.TEST_AWS_SECRET_ACCESS_KEY,
+      S3_BUCKET_NAME: bucket,
+    },
+    async remove() {
+      const keys = await listKeys(s3, bucket);
+      if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      s3.destroy();
+      await withPg(adminUrl, (pg) => pg.query(`drop database if exists ${database} with (force)`));
+    },
+  };
+}
+
+/**
+ * The real server, on port 0, with a database and a bucket of its own: test files
+ * cannot see each other's rows or objects, so "nothing was left behind" can be
+ * checked by counting. With `shareWith`, a second instance on the first one's
+ * database and bucket (which the first one removes).
+ */
+export async function startTestServer(env: Env = {}, options: { shareWith?: TestServer } = {}): Promise<TestServer> {
+  const resources = options.shareWith?.resources ?? (await createTestResources());
+  const { s3, bucket } = resources;
+  const secret = options.shareWith?.config.auth.jwtSecret ?? randomBytes(24).toString('hex');
   const config = parseConfig({
     PORT: '0',
     DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'file-server-data-')),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: databaseUrl.toString(),
-    S3_ENDPOINT_URL: process.env.TEST_S3_ENDPOINT_URL,
-    AWS_ACCESS_KEY_ID: process.env.TEST_AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: process.env.TEST_AWS_SECRET_ACCESS_KEY,
-    S3_BUCKET_NAME: bucket,
     S3_MAX_FILE_SIZE_MB: '1',
     JWT_SECRET: secret,
+    ...resources.env,
     ...env,
   });
   const app = await startApp(config, createLogger(config.logLevel));
@@ -94,16 +124,7 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
       .setExpirationTime(options.expiresIn ?? '1h')
       .sign(new TextEncoder().encode(config.auth.jwtSecret ?? secret));
 
-  async function objectKeys(): Promise<string[]> {
-    const keys: string[] = [];
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
-      keys.push(...(page.Contents ?? []).map((object) => object.Key!));
-      ContinuationToken = page.NextContinuationToken;
-    } while (ContinuationToken);
-    return keys;
-  }
+  const objectKeys = () => listKeys(s3, bucket);
 
   return {
     url: app.url,
@@ -134,15 +155,23 @@ export async function startTestServer(env: Env = {}): Promise<TestServer> {
       const rows = await app.orm.em.getConnection().execute('select count(*)::int as count from files');
       return rows[0].count;
     },
+    resources,
     async stop() {
       await app.close();
-      const keys = await objectKeys();
-      if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
-      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-      s3.destroy();
-      await withPg(adminUrl, (pg) => pg.query(`drop database if exists ${database} with (force)`));
+      if (!options.shareWith) await resources.remove();
     },
   };
+}
+
+async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
+    keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+    ContinuationToken = page.NextContinuationToken;
+  } while (ContinuationToken);
+  return keys;
 }
 
 async function withPg<T>(url: string, work: (pg: Client) => Promise<T>): Promise<T> {

@@ -1,0 +1,84 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export type UploadPath = 'multipart' | 'direct';
+
+/**
+ * Prometheus metrics, one registry per app (tests run several in one process).
+ * Labels are bounded: upload paths, error codes, S3 operation names, GraphQL root
+ * fields and outcomes; never user ids, file ids or names.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly filesUploaded = new Counter({
+    name: 'files_uploaded_total',
+    help: 'Files that became AVAILABLE, by upload path (multipart: through the server; direct: straight to S3)',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+
+  readonly uploadBytes = new Counter({
+    name: 'files_upload_bytes_total',
+    help: 'Bytes of files that became AVAILABLE',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'files_rejected_total',
+    help: 'Uploads refused or failed, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly downloadedBytes = new Counter({
+    name: 'files_downloaded_bytes_total',
+    help: 'Bytes sent by the download route',
+    registers: [this.registry],
+  });
+
+  readonly s3Duration = new Histogram({
+    name: 's3_request_duration_seconds',
+    help: 'S3 requests made by the server, by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly graphqlDuration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL requests, by operation (its root fields) and outcome (ok or the first error code)',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  uploaded(path: UploadPath, bytes: number): void {
+    this.filesUploaded.inc({ path });
+    this.uploadBytes.inc({ path }, bytes);
+  }
+
+  /** Times every command the client sends: the SDK's own middleware, so no call site can forget. */
+  instrument(client: S3Client): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        const stop = this.s3Duration.startTimer({ operation });
+        try {
+          const result = await next(args);
+          stop({ outcome: 'ok' });
+          return result;
+        } catch (error) {
+          stop({ outcome: (error as { name?: string }).name === 'NoSuchKey' || (error as { name?: string }).name === 'NotFound' ? 'not_found' : 'error' });
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'fileServerMetrics' },
+    );
+  }
+}

@@ -1,0 +1,186 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { parse } from 'yaml';
+import { parseConfig } from '../src/config';
+import { freePort } from './support/global-setup';
+import { fixtures, pngOfSize } from './support/fixtures';
+import { createTestResources, someUser, startTestServer, type TestResources } from './support/test-server';
+
+const root = path.join(__dirname, '..');
+
+describe('several instances on one database and bucket', () => {
+  it('serve the same files: a direct upload requested on one is completed on the other', async () => {
+    const first = await startTestServer();
+    const second = await startTestServer({}, { shareWith: first });
+    try {
+      const user = someUser();
+      const { requestUpload } = await (await first.client(user)).request<any>(
+        `mutation { requestUpload(input: { filename: "shared.png", contentType: "image/png", size: ${fixtures.png.length} }) { url headers file { id } } }`,
+      );
+      await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(fixtures.png) });
+      const { completeUpload } = await (await second.client(user)).request<any>(`mutation($id: ID!) { completeUpload(id: $id) { status } }`, { id: requestUpload.file.id });
+      expect(completeUpload.status).toBe('AVAILABLE');
+      const viaFirst = await fetch(`${first.url}/files/${requestUpload.file.id}/download`, { headers: { authorization: `Bearer ${await first.token(user)}` } });
+      expect(Buffer.from(await viaFirst.arrayBuffer())).toEqual(fixtures.png);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
+});
+
+describe('graceful shutdown (the real process)', () => {
+  let resources: TestResources;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    resources = await createTestResources();
+  }, 120_000);
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await resources.remove();
+  });
+
+  it('on SIGTERM lets an upload in flight finish, answers /readyz 503 meanwhile, and exits 0', async () => {
+    const port = await freePort();
+    const secret = randomBytes(24).toString('hex');
+    child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: root,
+      env: { ...process.env, ...resources.env, PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'info', S3_MAX_FILE_SIZE_MB: '8', DATA_DIR: path.join(process.env.TEST_SCRATCH_DIR!, 'shutdown') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    for (let waited = 0; !output.includes('server_started'); waited++) {
+      if (waited > 300) throw new Error(`the server did not start: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const agent = new http.Agent({ keepAlive: false });
+    expect((await get(port, '/readyz', agent)).status).toBe(200);
+
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('slow').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    const bytes = pngOfSize(3 * 1024 * 1024);
+    const upload = slowUpload(port, token, bytes);
+    await upload.started;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the server has read the request's head: it is in flight
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await get(port, '/readyz', agent)).status).toBe(503);
+    expect((await get(port, '/healthz', agent)).status).toBe(503); // new work is refused while draining
+    upload.finish();
+
+    const answer = JSON.parse(await upload.response);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.uploadFile.size).toBe(bytes.length);
+    expect(await exited).toBe(0);
+    expect(output).toContain('server_stopped');
+    agent.destroy();
+  }, 60_000);
+});
+
+function get(port: number, route: string, agent: http.Agent): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    http.get({ port, host: '127.0.0.1', path: route, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode! }));
+    }).on('error', reject);
+  });
+}
+
+/** A multipart upload whose body is sent half now, half when finish() is called. */
+function slowUpload(port: number, token: string, bytes: Buffer) {
+  const boundary = `----shutdown${randomBytes(8).toString('hex')}`;
+  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id size } }', variables: { f: null } });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="slow.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const request = http.request({
+    port,
+    host: '127.0.0.1',
+    path: '/graphql',
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'apollo-require-preflight': 'true',
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': head.length + bytes.length + tail.length,
+    },
+  });
+  const half = Math.floor(bytes.length / 2);
+  const response = new Promise<string>((resolve, reject) => {
+    request.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    request.on('error', reject);
+  });
+  const started = new Promise<void>((resolve) => request.write(Buffer.concat([head, bytes.subarray(0, half)]), () => resolve()));
+  return { started, response, finish: () => request.end(Buffer.concat([bytes.subarray(half), tail])) };
+}
+
+describe('deployment files', () => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
+  const app = compose.services.app;
+
+  it('has the app, PostgreSQL, MinIO and a one-shot bucket init, with health checks', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'minio', 'minio-init', 'postgres']);
+    expect(compose.services.postgres.healthcheck).toBeDefined();
+    expect(compose.services.minio.healthcheck).toBeDefined();
+    expect(app.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      minio: { condition: 'service_healthy' },
+      'minio-init': { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it('configures the app with variables the server reads, pointing at the other services', () => {
+    const env = app.environment as Record<string, string>;
+    const known = new Set([...configVariables(), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    for (const name of Object.keys(env)) expect(known).toContain(name);
+    const withSecret = { ...env, JWT_SECRET: 'x'.repeat(32) };
+    const config = parseConfig(withSecret); // every value parses
+    expect(app.ports).toEqual([`${config.port}:${config.port}`]);
+
+    const database = new URL(env.DATABASE_URL);
+    const postgres = compose.services.postgres.environment;
+    expect([database.hostname, database.port, database.username, database.password, database.pathname]).toEqual(['postgres', '5432', postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD, `/${postgres.POSTGRES_DB}`]);
+
+    const endpoint = new URL(env.S3_ENDPOINT_URL);
+    expect(endpoint.hostname).toBe('minio');
+    expect(compose.services.minio.command).toContain('server /data');
+    expect(endpoint.port).toBe('9000');
+    expect([env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY]).toEqual([compose.services.minio.environment.MINIO_ROOT_USER, compose.services.minio.environment.MINIO_ROOT_PASSWORD]);
+    expect(JSON.stringify(compose.services['minio-init'])).toContain(`local/${config.s3.bucket}`);
+  });
+
+  it('builds the image in two stages and runs it as a non-root user with production dependencies only', () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    const final = stages[1];
+    expect(final).toMatch(/npm ci --omit=dev/);
+    expect(final).toMatch(/^USER (?!root)\S+/m);
+    expect(final).toMatch(/^EXPOSE 4000$/m);
+    const [, entry] = /CMD \["node", "([^"]+)"\]/.exec(final)!;
+    expect(entry).toBe('dist/src/main.js');
+    expect(readFileSync(path.join(root, 'src', 'main.ts'), 'utf8')).toContain('boot(');
+  });
+});
+
+/** Every variable the configuration reads, found by watching which names it asks for. */
+function configVariables(): string[] {
+  const asked = new Set<string>();
+  parseConfig(new Proxy({}, { get: (_target, name) => (asked.add(String(name)), undefined) }));
+  return [...asked];
+}
