@@ -22,6 +22,7 @@ import { MultipartUploadService } from './files/multipart-upload.service';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
+import { requestLimitsRule } from './graphql/request-limits';
 import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
 import { Drain } from './http/drain';
@@ -29,7 +30,7 @@ import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
-import { graphqlBodyErrors, graphqlRequestGuards } from './http/graphql-request-guards';
+import { graphqlBodyErrors, graphqlRequestGuards, limitBatch } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import type { StorageBackend } from './storage/storage-backend';
@@ -44,9 +45,6 @@ export interface RunningApp {
   /** Graceful: stops taking requests, lets those in flight finish (SHUTDOWN_TIMEOUT_SECONDS), then closes connections. */
   close(): Promise<void>;
 }
-
-/** JSON GraphQL bodies are small; files travel as multipart. */
-const JSON_BODY_LIMIT = '1mb';
 
 /**
  * The composition root: config → ORM (migrated) → S3 → services → schema →
@@ -77,6 +75,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     introspection: config.graphiql,
     formatError: createFormatError(log),
     includeStacktraceInErrorResponses: false,
+    // Apollo Client's BatchHttpLink sends arrays; limitBatch bounds their length.
+    allowBatchedHttpRequests: true,
+    validationRules: [requestLimitsRule(config.graphqlLimits)],
     // main.ts owns the signals: it stops the app, then the embedded services, in order.
     stopOnTerminationSignals: false,
     // GraphiQL is served by webRouter, from installed packages: Apollo's own page loads from a CDN.
@@ -116,9 +117,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     corsMiddleware,
     authenticate(authenticator),
     ...graphqlRequestGuards(),
-    express.json({ limit: JSON_BODY_LIMIT }),
+    // JSON GraphQL bodies are small; files travel as multipart.
+    express.json({ limit: config.graphqlLimits.maxBodyBytes }),
     // The policy's byte counter must see the excess first, so the parser's own limit sits above it.
-    uploadMiddleware({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: 10 }),
+    uploadMiddleware({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: config.graphqlLimits.maxBatch, maxFieldSize: config.graphqlLimits.maxBodyBytes }),
+    limitBatch(config.graphqlLimits.maxBatch),
     expressMiddleware(apollo, { context }),
     graphqlBodyErrors,
   );

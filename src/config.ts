@@ -12,6 +12,13 @@ export interface Config {
   readonly logLevel: string;
   readonly graphiql: boolean;
   readonly corsOrigins: readonly string[];
+  /** Refused before any resolver runs; the defaults are far above what an SPA sends. */
+  readonly graphqlLimits: {
+    readonly maxDepth: number;
+    readonly maxFields: number;
+    readonly maxBatch: number;
+    readonly maxBodyBytes: number;
+  };
   readonly database: {
     /** Unset: start the embedded PostgreSQL. */
     readonly url?: string;
@@ -120,6 +127,12 @@ export function parseConfig(env: Env): Config {
     logLevel: read.choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphiql: read.boolean('GRAPHIQL', true),
     corsOrigins: read.list('CORS_ORIGINS', ''),
+    graphqlLimits: {
+      maxDepth: read.integer('GRAPHQL_MAX_DEPTH', 10, 1, 100),
+      maxFields: read.integer('GRAPHQL_MAX_FIELDS', 500, 1, 100_000),
+      maxBatch: read.integer('GRAPHQL_MAX_BATCH', 10, 1, 1000),
+      maxBodyBytes: read.integer('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
     database: {
       url: read.url('DATABASE_URL'),
       embeddedPort: read.port('EMBEDDED_DB_PORT', 5433),

@@ -9,3 +9,12 @@ export function contentDisposition(kind: 'attachment' | 'inline', fileName: stri
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
+
+// Types a browser shows without running anything. Everything else (HTML, SVG, XML,
+// JavaScript, or an unknown type an operator allowed) is only ever an attachment.
+const SAFE_INLINE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|application\/pdf|text\/(plain|csv)|audio\/[\w.+-]+|video\/[\w.+-]+)$/;
+
+/** Inline only when asked for and harmless; otherwise attachment. */
+export function dispositionKind(contentType: string, wantsAttachment: boolean): 'attachment' | 'inline' {
+  return wantsAttachment || !SAFE_INLINE.test(contentType) ? 'attachment' : 'inline';
+}

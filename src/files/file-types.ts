@@ -29,6 +29,8 @@ const KNOWN: Record<string, KnownType> = {
   docx: { mime: DOCX, sniffed: [DOCX, ZIP] },
   xlsx: { mime: XLSX, sniffed: [XLSX, ZIP] },
   zip: { mime: ZIP, sniffed: [ZIP] },
+  // An SVG may start with an XML declaration, or not (then it is checked as text).
+  svg: { mime: 'image/svg+xml', sniffed: ['application/xml'] },
 };
 
 /** Formats with no magic number: accepted when the content is text. */
@@ -37,6 +39,11 @@ const TEXT: Record<string, string> = {
   csv: 'text/csv',
   md: 'text/markdown',
   log: 'text/plain',
+  json: 'application/json',
+  // Active content: only if an operator allows it, and then only ever served as an attachment.
+  html: 'text/html',
+  htm: 'text/html',
+  svg: 'image/svg+xml',
 };
 
 export function isTextExtension(extension: string): boolean {

@@ -6,7 +6,7 @@ import { Errors } from '../errors';
 import type { Logger } from '../logger';
 import type { ObjectInfo, ObjectStream, StorageBackend } from '../storage/storage-backend';
 import { canSee, isOwnerOrAdmin, requireActor } from './file-access';
-import { contentDisposition } from './content-disposition';
+import { contentDisposition, dispositionKind } from './content-disposition';
 import { validateFolder } from './file-names';
 import type { FilePolicy } from './file-policy';
 import { expectedMimeFor } from './file-types';
@@ -102,7 +102,7 @@ export class FileService {
     const url = await this.storage.presignGet(file.s3Key, {
       expiresIn: seconds,
       contentType: file.contentType,
-      contentDisposition: forceDownload ? contentDisposition('attachment', file.originalName) : undefined,
+      contentDisposition: dispositionKind(file.contentType, forceDownload) === 'attachment' ? contentDisposition('attachment', file.originalName) : undefined,
     });
     this.log.info({ event: 'presigned_url_generated', fileId: file.id, userId: actor?.userId ?? null, expiresIn: seconds, forceDownload });
     return { url, method: 'GET', expiresAt: new Date(Date.now() + seconds * 1000) };

@@ -30,6 +30,16 @@ export function graphqlRequestGuards(): RequestHandler[] {
   return [requirePreflightForMultipart, requireUserForMultipart];
 }
 
+/** A batch (an array of operations, JSON or multipart) of at most `max` operations, checked once the body is parsed. */
+export function limitBatch(max: number): RequestHandler {
+  return (req, res, next) => {
+    if (Array.isArray(req.body) && req.body.length > max) {
+      return sendGraphQLError(res, 400, 'BAD_USER_INPUT', `A batch may hold at most ${max} operations; this one has ${req.body.length}`);
+    }
+    next();
+  };
+}
+
 /** Errors from the body parsers (a JSON body too large, a broken multipart request) in GraphQL's shape. */
 export const graphqlBodyErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
