@@ -1,11 +1,101 @@
-import express, { type Router } from 'express';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
+import { GRAPHIQL_ASSET_PREFIX, GRAPHIQL_CSP, graphiqlAssetFiles, graphiqlHtml } from './graphiql-page';
+
+/**
+ * The file manager talks to /graphql and to storage (presigned PUTs and image
+ * thumbnails), whose host depends on the deployment (s3rver, MinIO, AWS's
+ * virtual hosts...), so connect-src and img-src stay open; scripts are ours only,
+ * which is what keeps the token in sessionStorage out of an injected script's reach.
+ */
+const FILE_MANAGER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob: http: https:",
+  "connect-src 'self' http: https:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const FILE_MANAGER_FILES = ['api.js', 'app.js', 'styles.css', 'favicon.svg'];
 
 /**
  * The pages a person opens in a browser: the file manager at `/` and GraphiQL at
  * `GET /graphql` (when the request accepts HTML). Every asset is served from
  * installed packages: the pages work with no internet access.
  */
-export function webRouter(_config: Config): Router {
-  return express.Router();
+export function webRouter(config: Config): Router {
+  const router = express.Router();
+  const webDir = findWebDir();
+  const indexHtml = readFileSync(path.join(webDir, 'index.html'), 'utf8')
+    .replace('{{tokenSource}}', tokenSource(config))
+    .replace('{{graphiql}}', String(config.graphiql));
+
+  router.get('/', (_req, res) => {
+    pageHeaders(res, FILE_MANAGER_CSP);
+    res.type('html').send(indexHtml);
+  });
+  for (const name of FILE_MANAGER_FILES) {
+    router.get(`/web/${name}`, (_req, res) => sendAsset(res, path.join(webDir, name)));
+  }
+
+  // GRAPHIQL=false is the production choice: no page, no assets (introspection is off too).
+  if (!config.graphiql) return router;
+  const page = graphiqlHtml();
+  // Middleware, not router.get('/graphql'): a route would make this router answer every
+  // OPTIONS /graphql itself ("Allow: GET, HEAD"), so CORS preflights would never reach cors().
+  router.use((req, res, next) => {
+    if (req.path !== '/graphql' || (req.method !== 'GET' && req.method !== 'HEAD') || !wantsGraphiQL(req)) return next();
+    pageHeaders(res, GRAPHIQL_CSP);
+    res.type('html').send(page);
+  });
+  for (const [name, file] of graphiqlAssetFiles(webDir)) {
+    router.get(`${GRAPHIQL_ASSET_PREFIX}/${name}`, (_req, res) => sendAsset(res, file));
+  }
+  return router;
+}
+
+/**
+ * A browser navigating to /graphql, as opposed to a GraphQL GET (`?query=`) or a
+ * client that accepts anything (curl's `*\/*`): the same test Apollo's landing
+ * page uses, HTML only when it is preferred over JSON.
+ */
+function wantsGraphiQL(req: Request): boolean {
+  if (req.query.query !== undefined) return false;
+  return req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
+}
+
+/** How the page should tell a person to get a token. */
+function tokenSource(config: Config): 'jwks' | 'secret' | 'development' {
+  if (config.auth.jwksUrl) return 'jwks';
+  return config.auth.jwtSecret ? 'secret' : 'development';
+}
+
+function pageHeaders(res: Response, csp: string): void {
+  res.setHeader('Content-Security-Policy', csp);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('Cache-Control', 'no-cache');
+}
+
+function sendAsset(res: Response, file: string): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  // Revalidated on each load (ETag): an upgraded package or an edited page is picked up at once.
+  res.sendFile(file, { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } });
+}
+
+/**
+ * web/ sits at the repository root: two levels above this file in src/http, three
+ * above it once compiled to dist/src/http.
+ */
+function findWebDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'web', 'index.html'))) return path.join(dir, 'web');
+    if (path.dirname(dir) === dir) throw new Error(`web/index.html not found above ${__dirname}`);
+  }
 }

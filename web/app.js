@@ -1,0 +1,617 @@
+// The file manager: plain JavaScript on the public GraphQL API, as any SPA would use it.
+'use strict';
+(function () {
+  var PAGE_SIZE = 20;
+  var UPLOADS_AT_ONCE = 3;
+  var SEARCH_DELAY_MS = 250;
+
+  var api = window.FileApi; // api.js
+  var Q = api.queries;
+  var graphql = api.graphql;
+  var ApiError = api.ApiError;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var state = {
+    config: null,
+    files: new Map(), // id → file, for the rows on screen
+    endCursor: null,
+    listRequest: 0, // answers to older list requests are dropped
+    thumbnails: new Map(), // id → { url, expires }
+  };
+
+  // ---------------------------------------------------------------- token
+
+  /** Who the token names, for display only: the server verifies it. */
+  function describeToken(token) {
+    try {
+      var binary = atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'));
+      var payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, function (c) { return c.charCodeAt(0); })));
+      var admin = Array.isArray(payload.roles) && payload.roles.indexOf('admin') >= 0;
+      return (payload.sub || 'unknown user') + (admin ? ' · admin' : '');
+    } catch (notAJwt) {
+      return 'token set';
+    }
+  }
+
+  function showTokenPanel(message) {
+    $('app').hidden = true;
+    $('who').hidden = true;
+    $('sign-out').hidden = true;
+    $('token-panel').hidden = false;
+    $('token-error').hidden = !message;
+    $('token-error').textContent = message || '';
+    $('token-input').value = '';
+    $('token-input').focus();
+  }
+
+  function tokenHint() {
+    var source = document.body.dataset.tokenSource;
+    var hint = $('token-hint');
+    hint.textContent = '';
+    if (source === 'jwks') {
+      hint.textContent = 'Paste an access token from your identity provider.';
+      return;
+    }
+    hint.append(
+      'No token yet? On the server machine run ',
+      el('code', {}, 'npm run token -- alice'),
+      ' (add ',
+      el('code', {}, '--admin'),
+      ' for an administrator) and paste what it prints.',
+      source === 'development' ? ' It signs with the development secret kept under DATA_DIR.' : ' It signs with the server\u2019s JWT_SECRET, so run it with the same environment.',
+    );
+  }
+
+  // ---------------------------------------------------------------- small DOM helpers
+
+  function el(tag, attributes) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      var value = attributes[name];
+      if (value === false || value === null || value === undefined) return;
+      if (name === 'className') node.className = value;
+      else if (name === 'dataset') Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? '' : value);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  var toastTimer = null;
+  function toast(message, kind) {
+    var box = $('toast');
+    box.textContent = message;
+    box.className = 'toast' + (kind ? ' ' + kind : '');
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
+      box.hidden = true;
+    }, kind === 'error' ? 8000 : 4000);
+  }
+
+  function errorText(error) {
+    return error.code && error.code !== 'NETWORK' ? error.code + ': ' + error.message : error.message;
+  }
+
+  /** An UNAUTHENTICATED answer means the token is bad or expired: ask for a new one. */
+  function failed(error) {
+    if (error.code === 'UNAUTHENTICATED') {
+      api.setToken(null); // a reload must not try it again
+      showTokenPanel('The server refused the token: ' + error.message);
+      return;
+    }
+    toast(errorText(error), 'error');
+  }
+
+  function formatSize(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    var units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    var value = bytes;
+    var unit = -1;
+    do {
+      value /= 1024;
+      unit++;
+    } while (value >= 1024 && unit < units.length - 1);
+    return (value >= 10 || Number.isInteger(value) ? Math.round(value) : value.toFixed(1)) + ' ' + units[unit];
+  }
+
+  var dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+  function extensionOf(name) {
+    var dot = name.lastIndexOf('.');
+    return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  }
+
+  // ---------------------------------------------------------------- upload
+
+  function uploadMethod() {
+    return document.querySelector('input[name="upload-method"]:checked').value;
+  }
+
+  function describeMethod() {
+    $('method-note').textContent =
+      uploadMethod() === 'direct'
+        ? 'Direct: requestUpload signs a PUT, the browser sends the bytes straight to storage, completeUpload checks them.'
+        : 'Through the server: one multipart uploadFile request; the server checks and stores the bytes as they arrive.';
+  }
+
+  /** What uploadConfig says the server will refuse: said before a byte is sent. */
+  function precheck(file) {
+    var config = state.config;
+    if (!config) return null;
+    var extension = extensionOf(file.name);
+    if (!extension) return 'The file name has no extension';
+    if (config.allowedExtensions.indexOf(extension) < 0) {
+      return 'Files with the extension .' + extension + ' are not allowed here (allowed: ' + config.allowedExtensions.join(', ') + ')';
+    }
+    if (file.size > config.maxFileSizeBytes) {
+      return formatSize(file.size) + ' is over the limit of ' + formatSize(config.maxFileSizeBytes) + ' (' + config.maxFileSizeBytes + ' bytes)';
+    }
+    if (file.size === 0) return 'The file is empty';
+    return null;
+  }
+
+  function uploadDetails() {
+    var details = { isPublic: $('upload-public').checked };
+    var folder = $('upload-folder').value.trim();
+    if (folder) details.folder = folder;
+    return details;
+  }
+
+  var queue = [];
+  var running = 0;
+
+  function enqueue(fileList) {
+    var method = uploadMethod();
+    var details = uploadDetails();
+    var check = $('precheck').checked;
+    Array.prototype.forEach.call(fileList, function (file) {
+      var item = uploadItem(file, method);
+      $('uploads').prepend(item.node);
+      var problem = check ? precheck(file) : null;
+      if (problem) return item.fail('Not sent: ' + problem, true);
+      queue.push({ file: file, method: method, details: details, item: item });
+    });
+    pump();
+  }
+
+  function pump() {
+    while (running < UPLOADS_AT_ONCE && queue.length) {
+      var job = queue.shift();
+      running++;
+      runUpload(job).then(function () {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  function runUpload(job) {
+    var item = job.item;
+    item.stage('Uploading…');
+    var upload = job.method === 'direct' ? api.uploadDirect(job.file, job.details, item.progress, item.stage) : api.uploadThroughServer(job.file, job.details, item.progress);
+    return upload.then(
+      function (file) {
+        item.done(file);
+        refreshSoon();
+      },
+      function (error) {
+        if (error.code === 'UNAUTHENTICATED') failed(error);
+        item.fail(errorText(error));
+      },
+    );
+  }
+
+  function uploadItem(file, method) {
+    var bar = el('div', { className: 'bar' });
+    var status = el('span', { className: 'upload-status' }, 'Waiting');
+    var node = el(
+      'li',
+      { className: 'upload', dataset: { name: file.name } },
+      el('div', { className: 'upload-line' },
+        el('span', { className: 'upload-name' }, file.name),
+        el('span', { className: 'muted small' }, formatSize(file.size) + ' · ' + (method === 'direct' ? 'direct' : 'via server')),
+        status,
+      ),
+      el('div', { className: 'progress', role: 'progressbar', 'aria-label': 'Upload of ' + file.name, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' }, bar),
+    );
+    var progressBox = node.querySelector('.progress');
+    return {
+      node: node,
+      progress: function (fraction) {
+        var percent = Math.round(fraction * 100);
+        bar.style.width = percent + '%';
+        progressBox.setAttribute('aria-valuenow', String(percent));
+        status.textContent = percent < 100 ? 'Uploading ' + percent + '%' : 'Processing…';
+      },
+      stage: function (text) {
+        status.textContent = text;
+      },
+      done: function (stored) {
+        node.classList.add('ok');
+        bar.style.width = '100%';
+        progressBox.setAttribute('aria-valuenow', '100');
+        status.textContent = 'Uploaded' + (stored.folder ? ' to ' + stored.folder : '');
+      },
+      fail: function (message, notSent) {
+        node.classList.add('failed');
+        if (notSent) node.classList.add('not-sent');
+        status.textContent = 'Failed';
+        node.append(el('p', { className: 'error upload-error', role: 'alert' }, message));
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- list
+
+  function currentFilter() {
+    var filter = {};
+    var search = $('search').value.trim();
+    var folder = $('folder-filter').value.trim();
+    if (search) filter.search = search;
+    if (folder) filter.folder = folder;
+    if ($('show-deleted').checked) filter.includeDeleted = true;
+    return filter;
+  }
+
+  function loadFiles(more) {
+    var request = ++state.listRequest;
+    var button = $('load-more');
+    button.disabled = true;
+    return graphql(Q.files, { filter: currentFilter(), first: PAGE_SIZE, after: more ? state.endCursor : null })
+      .then(function (data) {
+        if (request !== state.listRequest) return; // a newer search or filter has been asked for
+        var page = data.files;
+        if (!more) {
+          state.files.clear();
+          $('file-rows').textContent = '';
+        }
+        page.edges.forEach(function (edge) {
+          state.files.set(edge.node.id, edge.node);
+          $('file-rows').append(fileRow(edge.node));
+        });
+        state.endCursor = page.pageInfo.endCursor;
+        button.hidden = !page.pageInfo.hasNextPage;
+        $('count').textContent = page.totalCount === 1 ? '1 file' : page.totalCount + ' files';
+        var empty = state.files.size === 0;
+        $('empty').hidden = !empty;
+        document.querySelector('.table-wrap').hidden = empty;
+        $('empty').textContent = Object.keys(currentFilter()).length ? 'No files match.' : 'No files yet: drop one above.';
+        loadThumbnails(page.edges.map(function (edge) { return edge.node; }));
+      })
+      .catch(failed)
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  var refreshTimer = null;
+  function refreshSoon() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      loadFiles(false);
+    }, 150);
+  }
+
+  function isImage(file) {
+    return file.contentType.indexOf('image/') === 0;
+  }
+
+  function fileRow(file) {
+    var deleted = file.status === 'DELETED';
+    var pending = file.status === 'PENDING';
+    var preview = el('div', { className: 'thumb', dataset: { ext: file.extension.toUpperCase().slice(0, 4) } });
+    var name = el('td', { className: 'name-cell' },
+      el('div', { className: 'file-name', title: file.originalName }, file.originalName),
+      file.description ? el('div', { className: 'description muted small' }, file.description) : null,
+    );
+    var folder = file.folder ? el('button', { type: 'button', className: 'linkish', dataset: { action: 'folder' }, title: 'Show only this folder' }, file.folder) : el('span', { className: 'muted' }, '—');
+    var access = el('span', { className: 'badge ' + (file.isPublic ? 'public' : 'private') }, file.isPublic ? 'Public' : 'Private');
+    var status = deleted || pending ? el('span', { className: 'badge ' + file.status.toLowerCase() }, deleted ? 'Deleted' : 'Pending') : null;
+
+    var actions = el('td', { className: 'actions' });
+    var action = function (name, label, extra) {
+      return el('button', Object.assign({ type: 'button', className: 'small', dataset: { action: name } }, extra || {}), label);
+    };
+    if (deleted) {
+      actions.append(action('restore', 'Restore'), action('purge', 'Delete forever', { className: 'small danger-text' }));
+    } else if (pending) {
+      actions.append(action('delete', 'Discard'));
+    } else {
+      actions.append(action('download', 'Download'), action('copy', 'Copy'), action('edit', 'Edit'), action('delete', 'Delete', { className: 'small danger-text' }));
+    }
+
+    return el(
+      'tr',
+      { dataset: { id: file.id }, className: deleted ? 'is-deleted' : '' },
+      el('td', { className: 'thumb-col' }, preview),
+      name,
+      el('td', { className: 'type muted small' }, file.contentType),
+      el('td', { className: 'num' }, formatSize(file.size)),
+      el('td', {}, folder),
+      el('td', { className: 'muted small nowrap' }, el('time', { datetime: file.createdAt }, dateFormat.format(new Date(file.createdAt)))),
+      el('td', {}, access, status ? ' ' : null, status),
+      actions,
+    );
+  }
+
+  /** One query for the whole page, aliased per file: presigned GET URLs are enough for an <img>. */
+  function loadThumbnails(files) {
+    var now = Date.now();
+    var images = files.filter(function (file) {
+      return file.status === 'AVAILABLE' && isImage(file);
+    });
+    var wanted = images.filter(function (file) {
+      var known = state.thumbnails.get(file.id);
+      return !known || known.expires < now + 60000;
+    });
+    var show = function () {
+      images.forEach(function (file) {
+        var known = state.thumbnails.get(file.id);
+        var cell = document.querySelector('tr[data-id="' + file.id + '"] .thumb');
+        if (!known || !cell || cell.querySelector('img')) return;
+        cell.classList.add('has-image');
+        cell.append(el('img', { src: known.url, alt: '', loading: 'lazy', decoding: 'async' }));
+      });
+    };
+    if (!wanted.length) return show();
+    var variables = {};
+    var params = [];
+    var fields = [];
+    wanted.forEach(function (file, i) {
+      variables['id' + i] = file.id;
+      params.push('$id' + i + ': ID!');
+      fields.push('t' + i + ': presignedUrl(id: $id' + i + ') { url expiresAt }');
+    });
+    api.graphqlRaw('query Thumbnails(' + params.join(', ') + ') { ' + fields.join(' ') + ' }', variables).then(function (answer) {
+      // Partial answers are fine: a file deleted meanwhile just shows no picture.
+      var data = (answer.body && answer.body.data) || {};
+      wanted.forEach(function (file, i) {
+        var signed = data['t' + i];
+        if (signed) state.thumbnails.set(file.id, { url: signed.url, expires: Date.parse(signed.expiresAt) });
+      });
+      show();
+    }, function () {
+      // Thumbnails are decoration: without them the list is still whole.
+    });
+  }
+
+  // ---------------------------------------------------------------- row actions
+
+  function download(file) {
+    return graphql(Q.download, { id: file.id }).then(function (data) {
+      // The URL answers with Content-Disposition: attachment, so following it saves the file and leaves the page be.
+      var link = el('a', { href: data.presignedUrl.url, rel: 'noopener' });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    });
+  }
+
+  function softDelete(file) {
+    return graphql(Q.deleteFile, { id: file.id, hardDelete: false }).then(function () {
+      toast(file.status === 'PENDING' ? 'Discarded ' + file.originalName : 'Deleted ' + file.originalName + ' (Show deleted to restore it)');
+      loadFiles(false);
+    });
+  }
+
+  function restore(file) {
+    return graphql(Q.restoreFile, { id: file.id }).then(function () {
+      toast('Restored ' + file.originalName);
+      loadFiles(false);
+    });
+  }
+
+  function openDialog(id, errorId) {
+    $(errorId).hidden = true;
+    $(id).showModal();
+  }
+
+  function dialogError(errorId, error) {
+    $(errorId).textContent = errorText(error);
+    $(errorId).hidden = false;
+  }
+
+  var editing = null;
+  function edit(file) {
+    editing = file;
+    $('edit-title').textContent = 'Edit ' + file.originalName;
+    $('edit-description').value = file.description || '';
+    $('edit-metadata').value = JSON.stringify(file.metadata || {}, null, 2);
+    $('edit-public').checked = file.isPublic;
+    openDialog('edit-dialog', 'edit-error');
+  }
+
+  function saveEdit(event) {
+    event.preventDefault();
+    var metadata;
+    try {
+      metadata = JSON.parse($('edit-metadata').value.trim() || '{}');
+      if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) throw new Error();
+    } catch (notAnObject) {
+      return dialogError('edit-error', new ApiError('Metadata must be a JSON object, like {"project": "apollo"}'));
+    }
+    var input = { description: $('edit-description').value.trim() || null, metadata: metadata, isPublic: $('edit-public').checked };
+    graphql(Q.updateFile, { id: editing.id, input: input }).then(
+      function () {
+        $('edit-dialog').close();
+        toast('Saved ' + editing.originalName);
+        loadFiles(false);
+      },
+      function (error) {
+        dialogError('edit-error', error);
+      },
+    );
+  }
+
+  var copying = null;
+  function copy(file) {
+    copying = file;
+    $('copy-title').textContent = 'Copy ' + file.originalName;
+    $('copy-folder').value = file.folder || '';
+    $('copy-name').value = '';
+    openDialog('copy-dialog', 'copy-error');
+    $('copy-folder').select();
+  }
+
+  function saveCopy(event) {
+    event.preventDefault();
+    var input = {};
+    var folder = $('copy-folder').value.trim();
+    var name = $('copy-name').value.trim();
+    if (folder) input.newFolder = folder;
+    if (name) input.newName = name;
+    graphql(Q.copyFile, { id: copying.id, input: input }).then(
+      function (data) {
+        $('copy-dialog').close();
+        var copied = data.copyFile;
+        toast('Copied to ' + (copied.folder ? copied.folder + '/' : '') + copied.originalName);
+        loadFiles(false);
+      },
+      function (error) {
+        dialogError('copy-error', error);
+      },
+    );
+  }
+
+  var purging = null;
+  function purge(file) {
+    purging = file;
+    $('confirm-text').textContent = file.originalName + ' is removed from storage and from the list. This cannot be undone.';
+    openDialog('confirm-dialog', 'confirm-error');
+  }
+
+  function confirmPurge(event) {
+    event.preventDefault();
+    graphql(Q.deleteFile, { id: purging.id, hardDelete: true }).then(
+      function () {
+        $('confirm-dialog').close();
+        toast('Deleted ' + purging.originalName + ' for good');
+        loadFiles(false);
+      },
+      function (error) {
+        dialogError('confirm-error', error);
+      },
+    );
+  }
+
+  function onRowClick(event) {
+    var button = event.target.closest('button[data-action]');
+    if (!button) return;
+    var file = state.files.get(button.closest('tr').dataset.id);
+    if (!file) return;
+    var action = button.dataset.action;
+    if (action === 'folder') {
+      $('folder-filter').value = file.folder;
+      return loadFiles(false);
+    }
+    if (action === 'edit') return edit(file);
+    if (action === 'copy') return copy(file);
+    if (action === 'purge') return purge(file);
+    var run = { download: download, delete: softDelete, restore: restore }[action];
+    button.disabled = true;
+    run(file)
+      .catch(failed)
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function start() {
+    $('token-panel').hidden = true;
+    $('app').hidden = false;
+    $('who').textContent = describeToken(api.token());
+    $('who').hidden = false;
+    $('sign-out').hidden = false;
+    graphql(Q.uploadConfig).then(function (data) {
+      var config = data.uploadConfig;
+      state.config = config;
+      $('limits').textContent = 'Up to ' + formatSize(config.maxFileSizeBytes) + ' each · ' + config.allowedExtensions.join(', ');
+    }, failed);
+    loadFiles(false);
+  }
+
+  function wire() {
+    $('graphiql-link').hidden = document.body.dataset.graphiql !== 'true';
+    tokenHint();
+    describeMethod();
+
+    $('token-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var token = $('token-input').value.trim().replace(/^Bearer\s+/i, '');
+      if (!token) return;
+      api.setToken(token);
+      start();
+    });
+    $('sign-out').addEventListener('click', function () {
+      api.setToken(null);
+      showTokenPanel();
+    });
+
+    var drop = $('drop-zone');
+    ['dragenter', 'dragover'].forEach(function (type) {
+      drop.addEventListener(type, function (event) {
+        event.preventDefault();
+        drop.classList.add('over');
+      });
+    });
+    ['dragleave', 'drop'].forEach(function (type) {
+      drop.addEventListener(type, function (event) {
+        event.preventDefault();
+        drop.classList.remove('over');
+      });
+    });
+    drop.addEventListener('drop', function (event) {
+      if (event.dataTransfer && event.dataTransfer.files.length) enqueue(event.dataTransfer.files);
+    });
+    // A file dropped beside the zone would otherwise be opened by the browser, leaving the page.
+    window.addEventListener('dragover', function (event) { event.preventDefault(); });
+    window.addEventListener('drop', function (event) { event.preventDefault(); });
+    $('file-input').addEventListener('change', function (event) {
+      enqueue(event.target.files);
+      event.target.value = ''; // choosing the same file again must fire change again
+    });
+    document.querySelectorAll('input[name="upload-method"]').forEach(function (radio) {
+      radio.addEventListener('change', describeMethod);
+    });
+
+    var searchTimer = null;
+    var filterChanged = function () {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(function () {
+        loadFiles(false);
+      }, SEARCH_DELAY_MS);
+    };
+    $('search').addEventListener('input', filterChanged);
+    $('folder-filter').addEventListener('input', filterChanged);
+    $('show-deleted').addEventListener('change', function () {
+      loadFiles(false);
+    });
+    $('refresh').addEventListener('click', function () {
+      loadFiles(false);
+    });
+    $('load-more').addEventListener('click', function () {
+      loadFiles(true);
+    });
+    $('file-rows').addEventListener('click', onRowClick);
+
+    $('edit-form').addEventListener('submit', saveEdit);
+    $('copy-form').addEventListener('submit', saveCopy);
+    $('confirm-form').addEventListener('submit', confirmPurge);
+    document.querySelectorAll('dialog [data-close]').forEach(function (button) {
+      button.addEventListener('click', function () {
+        button.closest('dialog').close();
+      });
+    });
+
+    if (api.token()) start();
+    else showTokenPanel();
+  }
+
+  wire();
+})();
