@@ -2,6 +2,7 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { FileEntity } from '../entities/file.entity';
 import type { Context } from '../src/graphql/context';
+import { clientUploadStream } from '../src/graphql/client-upload-stream';
 import { UploadScalar } from '../src/graphql/scalars';
 import { FileType } from './file.type';
 import { CopyFileInput, RequestUploadInput, UpdateFileInput, UploadFileInput } from './inputs';
@@ -16,7 +17,8 @@ export class FileMutationResolver {
     @Ctx() ctx: Context,
     @Arg('input', () => UploadFileInput, { nullable: true }) input?: UploadFileInput,
   ): Promise<FileEntity> {
-    return ctx.uploads.upload(ctx.actor, { filename: upload.filename, stream: upload.createReadStream() }, input ?? {});
+    // busboy leaves filename undefined for an empty filename="": that is an empty name.
+    return ctx.uploads.upload(ctx.actor, { filename: upload.filename ?? '', stream: clientUploadStream(upload.createReadStream()) }, input ?? {});
   }
 
   @Mutation(() => UploadTicket)

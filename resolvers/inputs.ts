@@ -5,7 +5,6 @@ import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 // Lengths here are the coarse limits; the file policy checks what names and folders may contain.
 const MAX_DESCRIPTION = 4000;
 const MAX_FOLDER = 512;
-const MAX_FILENAME = 1024;
 const MAX_FILTER_TEXT = 200;
 
 @InputType()
@@ -61,8 +60,8 @@ export class UploadFileInput {
 
 @InputType()
 export class RequestUploadInput extends UploadFileInput {
+  // Any length: the name is sanitized and shortened like an uploaded file's.
   @Field()
-  @Length(1, MAX_FILENAME)
   filename: string;
 
   @Field()
@@ -82,8 +81,6 @@ export class CopyFileInput {
   newFolder?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, MAX_FILENAME)
   newName?: string | null;
 
   @Field(() => JSONObjectScalar, { nullable: true, description: 'Replaces the metadata of the copy; omitted: copied as is' })

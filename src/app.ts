@@ -30,7 +30,7 @@ import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
-import { graphqlBodyErrors, graphqlRequestGuards, limitBatch } from './http/graphql-request-guards';
+import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import type { StorageBackend } from './storage/storage-backend';
@@ -118,6 +118,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     authenticate(authenticator),
     ...graphqlRequestGuards(),
     // JSON GraphQL bodies are small; files travel as multipart.
+    refuseDeclaredOversize(config.graphqlLimits.maxBodyBytes),
     express.json({ limit: config.graphqlLimits.maxBodyBytes }),
     // The policy's byte counter must see the excess first, so the parser's own limit sits above it.
     uploadMiddleware({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: config.graphqlLimits.maxBatch, maxFieldSize: config.graphqlLimits.maxBodyBytes }),
@@ -125,6 +126,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     expressMiddleware(apollo, { context }),
     graphqlBodyErrors,
   );
+  app.use(lastErrorHandler);
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
   const { port } = httpServer.address() as AddressInfo;

@@ -34,6 +34,8 @@ export interface Config {
     /** True when some AWS credential source (keys, profile, web identity...) is configured. */
     readonly hasAwsCredentials: boolean;
     readonly embeddedPort: number;
+    /** A request to S3 that sends or receives nothing for this long fails (and is retried, 3 attempts in all). */
+    readonly timeoutSeconds: number;
   };
   readonly upload: {
     readonly maxFileSizeBytes: number;
@@ -146,6 +148,7 @@ export function parseConfig(env: Env): Config {
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: read.string('AWS_SESSION_TOKEN') } : undefined,
       hasAwsCredentials: AWS_CREDENTIAL_VARIABLES.some((name) => Boolean(env[name])),
       embeddedPort: read.port('EMBEDDED_S3_PORT', 4568),
+      timeoutSeconds: read.integer('S3_TIMEOUT_SECONDS', 30, 1, 3600),
     },
     upload: {
       maxFileSizeBytes: Math.floor(read.positiveNumber('S3_MAX_FILE_SIZE_MB', 100) * MIB),

@@ -1,4 +1,5 @@
 import { errorCode } from './support/error-code';
+import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 let server: TestServer;
@@ -98,7 +99,6 @@ describe('served content cannot attack the site', () => {
 
   it('serves a PNG inline, still sandboxed', async () => {
     const user = someUser();
-    const { fixtures } = await import('./support/fixtures');
     const answer = await server.upload(user, { name: 'ok.png', bytes: fixtures.png });
     const response = await fetch(`${server.url}/files/${answer.data!.uploadFile.id}/download`, { headers: { authorization: `Bearer ${await server.token(user)}` } });
     expect(response.headers.get('content-disposition')).toMatch(/^inline; /);

@@ -224,7 +224,7 @@ const CATALOGUE: Case[] = [
   c('an XML-declared SVG named notes.txt (sniffed as XML, not text)', 'UNSUPPORTED_FILE_TYPE', () => upload('notes.txt', xmlSvg)),
 
   // -- names that are sanitized, then accepted: exactly one object and one row
-  c('a 10 000-character name, cut to 200 keeping the extension (original names only)', `stored as ${longName(plainLongPrefix).slice(0, 196)}.txt (text/plain)`, () => upload(longName(plainLongPrefix), fixtures.txt, null, { on: plain }), toPlain),
+  c('a 10 000-character name, cut to 180 bytes keeping the extension (original names only)', `stored as ${longName(plainLongPrefix).slice(0, 176)}.txt (text/plain)`, () => upload(longName(plainLongPrefix), fixtures.txt, null, { on: plain }), toPlain),
   c('a Windows reserved name: CON.txt', 'stored as _CON.txt (text/plain)', () => upload('CON.txt', fixtures.txt)),
   c('a Windows reserved name: nul.png', 'stored as _nul.png (image/png)', () => upload('nul.png', fixtures.png)),
   c('a Windows reserved name: com1.pdf', 'stored as _com1.pdf (application/pdf)', () => upload('com1.pdf', fixtures.pdf)),
@@ -308,6 +308,25 @@ const CATALOGUE: Case[] = [
   c('a truncated body, then the connection is reset', 'connection closed', () =>
     rawPost(multipart(uploadParts({ name: 'cut.png', bytes: pngOfSize(300 * 1024) })), { sendBytes: 200 * 1024, then: 'destroy' }),
   ),
+  c('a zero-length file name in the multipart part (filename="")', 'BAD_USER_INPUT', () => sendParts(uploadParts({ name: '', bytes: fixtures.txt }))),
+  c('two files for one variable (a map naming variables.file twice)', 'BAD_USER_INPUT', () =>
+    sendParts([
+      ...uploadParts({ name: 'first.png', bytes: pngOfSize(128 * 1024) }, { map: { 0: ['variables.file'], 1: ['variables.file'] } }),
+      { name: '1', filename: 'second.png', contentType: 'image/png', body: fixtures.png },
+    ]),
+  ),
+  c('an empty multipart body', 'BAD_USER_INPUT', () => sendParts([])),
+  c('a multipart body with only unknown fields', 'BAD_USER_INPUT', () => sendParts([{ name: 'hello', body: 'world' }])),
+  c('a JSON body declaring 2 GiB and sending 50 bytes', 'BAD_USER_INPUT', () =>
+    rawPost({ contentType: 'application/json', body: Buffer.from('{"query":"{ uploadConfig { maxFileSizeBytes } }"}') }, { contentLength: 2 * 1024 ** 3 }),
+  ),
+  c('a 10 000-character filename in requestUpload (sanitized and shortened, then refused for its size only when too large)', 'FILE_TOO_LARGE', () =>
+    requestUpload({ filename: longName('x'), contentType: 'text/plain', size: 2 * 1024 * 1024 }),
+  ),
+  c('a 200-character name with UUID naming (the key segment must fit a file system)', 'ok', async () => {
+    const outcome = await upload(`${'n'.repeat(196)}.txt`, fixtures.txt);
+    return { answer: outcome.answer.startsWith('stored as ') ? 'ok' : outcome.answer, keys: outcome.keys };
+  }),
   c('a body far over the limit with a lying small Content-Length (400 KiB declared, 3 MiB sent)', 'HTTP 400', () =>
     rawPost(multipart(uploadParts({ name: 'big.png', bytes: pngOfSize(3 * 1024 * 1024) })), { contentLength: 400 * 1024 }),
   ),

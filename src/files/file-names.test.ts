@@ -22,10 +22,13 @@ describe('sanitizeFileName', () => {
     expect(sanitizeFileName(raw)).toBe(expected);
   });
 
-  it('keeps the extension when it shortens a long name', () => {
+  it('keeps the extension when it shortens a long name to 180 bytes', () => {
     const name = sanitizeFileName(`${'x'.repeat(10_000)}.pdf`);
-    expect(name).toHaveLength(200);
+    expect(name).toHaveLength(180);
     expect(name.endsWith('.pdf')).toBe(true);
+    const accented = sanitizeFileName(`${'é'.repeat(500)}.txt`);
+    expect(Buffer.byteLength(accented)).toBeLessThanOrEqual(180);
+    expect(accented).toBe(`${'é'.repeat(88)}.txt`);
   });
 
   it.each(['', '..', '/', '\u202E', '...'])('refuses %j, which has nothing left', (raw) => {

@@ -1,7 +1,11 @@
 import { Errors } from '../errors';
 
-/** Keys stay far below S3's 1,024-byte limit even with a folder, date path and UUID prefix. */
-const MAX_NAME_LENGTH = 200;
+/**
+ * In UTF-8 bytes. The name ends up as the last segment of the key, behind a
+ * 37-byte UUID prefix; servers that keep objects as files (MinIO, s3rver) need
+ * that segment, plus their own suffixes, under the usual 255-byte file-name limit.
+ */
+const MAX_NAME_BYTES = 180;
 const MAX_FOLDER_LENGTH = 512;
 const MAX_FOLDER_DEPTH = 16;
 
@@ -35,11 +39,15 @@ export function extensionOf(name: string): string {
 }
 
 function truncateKeepingExtension(name: string): string {
-  const chars = [...name];
-  if (chars.length <= MAX_NAME_LENGTH) return name;
+  if (Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
   const extension = extensionOf(name);
   const suffix = extension && extension.length < 16 ? `.${extension}` : '';
-  return chars.slice(0, MAX_NAME_LENGTH - suffix.length).join('') + suffix;
+  let kept = '';
+  for (const char of name) {
+    if (Buffer.byteLength(kept + char + suffix) > MAX_NAME_BYTES) break;
+    kept += char;
+  }
+  return kept + suffix;
 }
 
 /**

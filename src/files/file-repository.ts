@@ -1,6 +1,6 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { ConnectionException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { FileEntity, FileStatus } from '../../entities/file.entity';
-import { Errors } from '../errors';
+import { AppError, Errors } from '../errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,18 +30,18 @@ export class FileRepository {
   /** A malformed id names no file, like an unknown one. */
   async findById(id: string): Promise<FileEntity | null> {
     if (!UUID.test(id)) return null;
-    return this.em.findOne(FileEntity, { id });
+    return guard(() => this.em.findOne(FileEntity, { id }));
   }
 
   async findByIds(ids: readonly string[]): Promise<FileEntity[]> {
     const valid = ids.filter((id) => UUID.test(id));
-    return valid.length ? this.em.find(FileEntity, { id: { $in: valid } }) : [];
+    return valid.length ? guard(() => this.em.find(FileEntity, { id: { $in: valid } })) : [];
   }
 
   /** Inserting reserves the key: a second file with the same key is a CONFLICT. */
   async insert(file: FileEntity): Promise<void> {
     try {
-      await this.em.persistAndFlush(file);
+      await guard(() => this.em.persistAndFlush(file));
     } catch (error) {
       this.em.clear();
       if (error instanceof UniqueConstraintViolationException) throw Errors.conflict(`A file with the key "${file.s3Key}" already exists`);
@@ -50,15 +50,19 @@ export class FileRepository {
   }
 
   async save(): Promise<void> {
-    await this.em.flush();
+    await guard(() => this.em.flush());
   }
 
   async remove(file: FileEntity): Promise<void> {
-    await this.em.removeAndFlush(file);
+    await guard(() => this.em.removeAndFlush(file));
   }
 
   /** Keyset pagination, newest first: cost does not grow with the cursor's depth. */
   async page(query: ListQuery): Promise<Page> {
+    return guard(() => this.runPage(query));
+  }
+
+  private async runPage(query: ListQuery): Promise<Page> {
     const qb = this.em.createQueryBuilder(FileEntity, 'f');
     qb.where({ status: query.includeDeleted ? { $in: [FileStatus.AVAILABLE, FileStatus.DELETED] } : FileStatus.AVAILABLE });
     if (query.ownerId !== null) qb.andWhere({ ownerId: query.ownerId });
@@ -75,6 +79,22 @@ export class FileRepository {
       .limit(query.first + 1)
       .getResult();
     return { files: rows.slice(0, query.first), hasNextPage: rows.length > query.first, totalCount: await counting };
+  }
+}
+
+// Server gone, shutting down, or not reachable: SQLSTATE classes 08 and 57P, or the socket's own errors.
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect/i;
+
+/** The database's outages become the client's "try again later"; everything else stays as it is. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if (error instanceof ConnectionException || /^(08|57P)/.test(code ?? '') || UNREACHABLE.test(message ?? '')) {
+      throw new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause: error });
+    }
+    throw error;
   }
 }
 

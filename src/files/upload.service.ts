@@ -18,6 +18,7 @@ import { UploadInspector } from './upload-inspector';
 
 export interface IncomingFile {
   filename: string;
+  /** Fails with an AppError when the client's side breaks, so that a storage failure stays one. */
   stream: Readable;
 }
 
@@ -76,8 +77,6 @@ export class UploadService {
         // Stored but not recorded (the database failed): the object must not outlive its row.
         if (written) await removeObject(this.storage, file.s3Key, this.log);
         await forgetReservation(this.files, file, this.log, error);
-        // The client's stream broke (a disconnect, a truncated body): not storage's fault.
-        if (incoming.stream.errored && !isAppError(incoming.stream.errored)) throw Errors.badInput('The upload did not arrive whole');
         throw error;
       }
       this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, durationMs: Date.now() - started, path: 'multipart' });
@@ -85,6 +84,7 @@ export class UploadService {
       return file;
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
+      incoming.stream.on('error', () => undefined); // its failure is already the answer, or beside the point
       this.rejected(actor, error, 'multipart');
       throw error;
     }

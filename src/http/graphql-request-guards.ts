@@ -30,6 +30,20 @@ export function graphqlRequestGuards(): RequestHandler[] {
   return [requirePreflightForMultipart, requireUserForMultipart];
 }
 
+/**
+ * A JSON body that declares more than the limit is refused at once: body-parser
+ * would otherwise read (and discard) all the declared bytes before saying so.
+ */
+export function refuseDeclaredOversize(maxBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
+    if (multipart || declared <= maxBytes) return next();
+    res.setHeader('Connection', 'close');
+    sendGraphQLError(res, 413, 'BAD_USER_INPUT', `The request body is larger than ${maxBytes} bytes`);
+  };
+}
+
 /** A batch (an array of operations, JSON or multipart) of at most `max` operations, checked once the body is parsed. */
 export function limitBatch(max: number): RequestHandler {
   return (req, res, next) => {
@@ -46,12 +60,21 @@ export const graphqlBodyErrors: ErrorRequestHandler = (error, req, res, next) =>
   req.resume();
   if (isAppError(error)) return sendGraphQLError(res, error.httpStatus, error.code, error.message);
   const status = Number((error as { status?: number }).status) || 400;
+  const message = (error as Error).message;
   if (status === 413) {
-    const code: ErrorCode = req.headers['content-type']?.startsWith('multipart/') ? 'FILE_TOO_LARGE' : 'BAD_USER_INPUT';
-    return sendGraphQLError(res, 413, code, (error as Error).message);
+    const tooManyFiles = /max file uploads exceeded/.test(message);
+    const code: ErrorCode = req.headers['content-type']?.startsWith('multipart/') && !tooManyFiles ? 'FILE_TOO_LARGE' : 'BAD_USER_INPUT';
+    return sendGraphQLError(res, 413, code, message);
   }
-  if (status >= 500) return next(error);
-  sendGraphQLError(res, 400, 'BAD_USER_INPUT', (error as Error).message);
+  // graphql-upload-minimal calls a multipart body with neither operations nor map a 500; it is the client's.
+  if (status >= 500 && !/couldn't find any files or JSON/.test(message)) return next(error);
+  sendGraphQLError(res, 400, 'BAD_USER_INPUT', message);
+};
+
+/** The last handler: whatever reaches it is answered as JSON, never Express's HTML page with a stack. */
+export const lastErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
 };
 
 function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {

@@ -46,6 +46,10 @@ export function createS3Client(s3: Config['s3']): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
+      // Idle time on the socket, not the whole request: a large upload may take long, a stalled one may not.
+      requestTimeout: s3.timeoutSeconds * 1000,
+      // Without this the handler only logs a warning and the request hangs on.
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new Agent(agentOptions),
     }),

@@ -1,0 +1,21 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { AppError, Errors } from '../errors';
+
+/**
+ * The bytes of an upload as the client sends them. When the client's side breaks
+ * (it disconnects, the multipart body is cut short), the stream fails with a
+ * BAD_USER_INPUT of its own, so that services can tell a client's failure from
+ * storage's. When the consumer stops early, the client's stream is released.
+ */
+export function clientUploadStream(source: Readable): Readable {
+  const bytes = new PassThrough();
+  source.on('error', (error: Error & { status?: number }) => {
+    bytes.destroy(
+      error.status === 413 ? new AppError('FILE_TOO_LARGE', error.message) : Errors.badInput(`The upload did not arrive whole: ${error.message}`),
+    );
+  });
+  bytes.on('close', () => {
+    if (!source.readableEnded) source.resume(); // discard the rest, so the client still reads our answer
+  });
+  return source.pipe(bytes);
+}

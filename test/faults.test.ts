@@ -1,0 +1,204 @@
+import { mkdtemp } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/embedded-postgres';
+import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded/embedded-s3';
+import { createLogger } from '../src/logger';
+import { fixtures, pngOfSize } from './support/fixtures';
+import { freePort } from './support/global-setup';
+import { TcpProxy } from './support/tcp-proxy';
+import { someUser, startTestServer, type TestServer } from './support/test-server';
+
+const BUCKET = 'faults';
+
+/** An S3 server of this test's own, which it can stop and start again on the same port and data. */
+class StoppableS3 {
+  private running: EmbeddedS3 | undefined;
+  readonly client: S3Client;
+
+  private constructor(
+    readonly directory: string,
+    readonly port: number,
+  ) {
+    this.client = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+  }
+
+  static async start(): Promise<StoppableS3> {
+    const s3 = new StoppableS3(await mkdtemp(path.join(os.tmpdir(), 'faults-s3-')), await freePort());
+    await s3.up(); // creates the bucket
+    return s3;
+  }
+
+  async up(): Promise<void> {
+    this.running = await startEmbeddedS3({ directory: this.directory, port: this.port, bucket: BUCKET });
+  }
+
+  async down(): Promise<void> {
+    await this.running?.stop();
+    this.running = undefined;
+  }
+
+  async keys(): Promise<string[]> {
+    return ((await this.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((object) => object.Key!);
+  }
+
+  async multipartUploads(): Promise<number> {
+    return ((await this.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []).length;
+  }
+
+  env(endpointPort = this.port) {
+    return { S3_ENDPOINT_URL: `http://127.0.0.1:${endpointPort}`, S3_BUCKET_NAME: BUCKET, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  }
+}
+
+describe('S3 faults', () => {
+  let s3: StoppableS3;
+  let server: TestServer;
+  beforeAll(async () => {
+    s3 = await StoppableS3.start();
+    server = await startTestServer({ ...s3.env(), S3_MAX_FILE_SIZE_MB: '64' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await s3.down();
+  });
+
+  it('S3 stopped before an upload: STORAGE_UNAVAILABLE and no row; S3 back: the server recovers without a restart', async () => {
+    const user = someUser();
+    await s3.down();
+    const rows = await server.rowCount();
+    const answer = await server.upload(user, { name: 'down.png', bytes: fixtures.png });
+    expect(answer.errors?.[0].extensions?.code).toBe('STORAGE_UNAVAILABLE');
+    expect(await server.rowCount()).toBe(rows);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+
+    await s3.up();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const again = await server.upload(user, { name: 'back.png', bytes: fixtures.png });
+    expect(again.data?.uploadFile.status).toBe('AVAILABLE');
+    expect(await s3.keys()).toContain(again.data!.uploadFile.s3Key);
+  });
+
+  it('S3 stopped in the middle of a large upload: no row, and no parts left once it is back and the purge has run', async () => {
+    const keys = await s3.keys();
+    const rows = await server.rowCount();
+    const upload = slowMultipartUpload(server.url, await server.token(someUser()), pngOfSize(40 * 1024 * 1024));
+    // Wait until storage holds the server's multipart upload, then pull the plug.
+    for (let waited = 0; (await s3.multipartUploads()) === 0; waited++) {
+      if (waited > 100) throw new Error('the upload never reached storage');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await s3.down();
+    upload.finish();
+    const answer = JSON.parse(await upload.response);
+    expect(answer.errors[0].extensions.code).toBe('STORAGE_UNAVAILABLE');
+    expect(await server.rowCount()).toBe(rows);
+
+    await s3.up();
+    // The abort could not reach storage while it was down: the purge's sweep of unclaimed uploads removes the parts.
+    await server.app.purger.run({ now: new Date(Date.now() + 2 * 86_400_000) });
+    expect(await s3.multipartUploads()).toBe(0);
+    expect(await s3.keys()).toEqual(keys);
+  });
+
+  it('S3 that hangs: the request still ends, within S3_TIMEOUT_SECONDS per attempt, with no row', async () => {
+    const proxy = await TcpProxy.start(s3.port);
+    const slow = await startTestServer({ ...s3.env(proxy.port), S3_TIMEOUT_SECONDS: '1' });
+    try {
+      proxy.mode = 'stall';
+      const started = Date.now();
+      const answer = await slow.upload(someUser(), { name: 'stall.png', bytes: fixtures.png });
+      const elapsed = Date.now() - started;
+      expect(answer.errors?.[0].extensions?.code).toBe('STORAGE_UNAVAILABLE');
+      expect(elapsed).toBeLessThan(15_000);
+      expect(await slow.rowCount()).toBe(0);
+    } finally {
+      proxy.mode = 'pass';
+      await slow.stop().catch(() => undefined); // its bucket is the shared fault bucket: nothing to drop there
+      await proxy.close();
+    }
+  }, 30_000);
+});
+
+describe('PostgreSQL faults', () => {
+  let dataDir: string;
+  let port: number;
+  let postgres: EmbeddedPostgres;
+  let s3: StoppableS3;
+  let server: TestServer;
+  const log = createLogger('silent');
+
+  beforeAll(async () => {
+    dataDir = path.join(process.env.TEST_SCRATCH_DIR!, `faults-pg-${randomBytes(4).toString('hex')}`);
+    port = await freePort();
+    postgres = await startEmbeddedPostgres({ dataDir, port, log });
+    s3 = await StoppableS3.start();
+    server = await startTestServer({ ...s3.env(), DATABASE_URL: postgres.url });
+  }, 30_000);
+  afterAll(async () => {
+    await server.stop();
+    await postgres.stop();
+    await s3.down();
+  });
+
+  it('PostgreSQL stopped before an upload: STORAGE_UNAVAILABLE and no object; back: the server recovers', async () => {
+    const user = someUser();
+    await postgres.stop();
+    const keys = await s3.keys();
+    const answer = await server.upload(user, { name: 'nodb.png', bytes: fixtures.png });
+    expect(answer.errors?.[0]).toMatchObject({ message: 'The file database is unavailable, try again later', extensions: { code: 'STORAGE_UNAVAILABLE' } });
+    expect(await s3.keys()).toEqual(keys);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+
+    postgres = await startEmbeddedPostgres({ dataDir, port, log });
+    let again = await server.upload(user, { name: 'db-back.png', bytes: fixtures.png });
+    // The pool may hand out one connection that died with the old server before it notices.
+    if (again.errors) again = await server.upload(user, { name: 'db-back.png', bytes: fixtures.png });
+    expect(again.data?.uploadFile.status).toBe('AVAILABLE');
+  }, 30_000);
+});
+
+/** A multipart upload whose first half is sent at once and the rest when finish() is called. */
+function slowMultipartUpload(url: string, token: string, bytes: Buffer) {
+  const boundary = `----faults${randomBytes(8).toString('hex')}`;
+  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { port } = new URL(url);
+  const request = http.request({
+    host: '127.0.0.1',
+    port,
+    path: '/graphql',
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'apollo-require-preflight': 'true',
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': head.length + bytes.length + tail.length,
+    },
+  });
+  const response = new Promise<string>((resolve, reject) => {
+    request.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve(body));
+    });
+    request.on('error', reject);
+  });
+  const half = Math.floor(bytes.length / 2);
+  request.write(Buffer.concat([head, bytes.subarray(0, half)]));
+  return { response, finish: () => request.end(Buffer.concat([bytes.subarray(half), tail])) };
+}
