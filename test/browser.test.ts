@@ -378,9 +378,9 @@ describe('the file manager at /', () => {
     await page.locator('#file-input').setInputFiles({ name: 'disguised.pdf', mimeType: 'application/pdf', buffer: fixtures.png });
     await expect(upload(page, 'disguised.pdf').getByRole('alert').textContent()).resolves.toMatch(/^UNSUPPORTED_FILE_TYPE: /);
 
-    // Last, because after refusing a multipart upload part-way the server leaves the rest of the
-    // body unread, and the browser's next request on that keep-alive connection waits until the
-    // server drops it (about 5 s).
+    // Last, so that no step depends on how the server ends a multipart body it refused part-way:
+    // unless it drains or closes that keep-alive connection, the browser's next request on it
+    // waits about 5 s for the server to drop it.
     await page.getByLabel('Check size and type first').uncheck();
     await page.locator('#file-input').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: big });
     await expect(latest.textContent()).resolves.toContain('1.5 MiB · via server');
