@@ -17,6 +17,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
+# The browser pages (file manager, GraphiQL set-up) are served from here.
+COPY web web
 USER node
 EXPOSE 4000
 CMD ["node", "dist/src/main.js"]

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import { Client } from 'pg';
 import { parse } from 'yaml';
 import { parseConfig } from '../src/config';
 import { freePort } from './support/global-setup';
@@ -83,7 +84,60 @@ describe('graceful shutdown (the real process)', () => {
     expect(output).toContain('server_stopped');
     agent.destroy();
   }, 60_000);
+
+  it('SIGKILL in the middle of uploads, then a restart and one purge: no row without its object, no object without its row', async () => {
+    const port = await freePort();
+    const secret = randomBytes(24).toString('hex');
+    const env = { ...process.env, ...resources.env, PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'info', S3_MAX_FILE_SIZE_MB: '64', DATA_DIR: path.join(process.env.TEST_SCRATCH_DIR!, 'killed') };
+    const rowsBefore = await countRows(resources);
+    child = spawn(process.execPath, ['dist/src/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    for (let waited = 0; !output.includes('server_started'); waited++) {
+      if (waited > 300) throw new Error(`the server did not start: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('victim').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    // One finished upload, and three caught half-way (one large enough for S3 multipart).
+    const done = slowUpload(port, token, pngOfSize(100 * 1024));
+    done.finish();
+    expect(JSON.parse(await done.response).data.uploadFile.size).toBe(100 * 1024);
+    const inFlight = [slowUpload(port, token, pngOfSize(30 * 1024 * 1024)), slowUpload(port, token, pngOfSize(200 * 1024)), slowUpload(port, token, pngOfSize(2 * 1024 * 1024))];
+    await Promise.all(inFlight.map((upload) => upload.started));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const killed = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGKILL');
+    await killed;
+    await Promise.all(inFlight.map((upload) => upload.response.catch(() => undefined)));
+
+    const restarted = await startTestServer({}, { resources });
+    try {
+      await restarted.app.purger.run({ now: new Date(Date.now() + 2 * 86_400_000) });
+      const rows = await restarted.app.orm.em.getConnection().execute<{ s3_key: string; status: string; size: string }[]>('select s3_key, status, size from files');
+      // The upload that finished remains; the three killed ones left nothing.
+      expect(rows.every((row) => row.status === 'AVAILABLE')).toBe(true);
+      expect(rows).toHaveLength(rowsBefore + 1);
+      expect(rows.filter((row) => Number(row.size) === 100 * 1024)).toHaveLength(1);
+      expect((await restarted.objectKeys()).sort()).toEqual(rows.map((row) => row.s3_key).sort());
+      const uploads = await restarted.app.storage.listMultipartUploads();
+      expect(uploads).toEqual([]);
+    } finally {
+      await restarted.stop();
+    }
+  }, 60_000);
 });
+
+async function countRows(resources: TestResources): Promise<number> {
+  const pg = new Client({ connectionString: resources.env.DATABASE_URL });
+  await pg.connect();
+  try {
+    const exists = await pg.query(`select to_regclass('files') is not null as present`);
+    if (!exists.rows[0].present) return 0;
+    return (await pg.query('select count(*)::int as count from files')).rows[0].count;
+  } finally {
+    await pg.end();
+  }
+}
 
 function get(port: number, route: string, agent: http.Agent): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
@@ -118,6 +172,7 @@ function slowUpload(port: number, token: string, bytes: Buffer) {
   });
   const half = Math.floor(bytes.length / 2);
   const response = new Promise<string>((resolve, reject) => {
+    request.on('error', reject);
     request.on('response', (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));

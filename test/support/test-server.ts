@@ -99,10 +99,11 @@ export async function createTestResources(): Promise<TestResources> {
  * The real server, on port 0, with a database and a bucket of its own: test files
  * cannot see each other's rows or objects, so "nothing was left behind" can be
  * checked by counting. With `shareWith`, a second instance on the first one's
- * database and bucket (which the first one removes).
+ * database and bucket (which the first one removes); with `resources`, on those
+ * (which their creator removes).
  */
-export async function startTestServer(env: Env = {}, options: { shareWith?: TestServer } = {}): Promise<TestServer> {
-  const resources = options.shareWith?.resources ?? (await createTestResources());
+export async function startTestServer(env: Env = {}, options: { shareWith?: TestServer; resources?: TestResources } = {}): Promise<TestServer> {
+  const resources = options.shareWith?.resources ?? options.resources ?? (await createTestResources());
   const { s3, bucket } = resources;
   const secret = options.shareWith?.config.auth.jwtSecret ?? randomBytes(24).toString('hex');
   const config = parseConfig({
@@ -158,7 +159,7 @@ export async function startTestServer(env: Env = {}, options: { shareWith?: Test
     resources,
     async stop() {
       await app.close();
-      if (!options.shareWith) await resources.remove();
+      if (!options.shareWith && !options.resources) await resources.remove();
     },
   };
 }
