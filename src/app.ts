@@ -55,6 +55,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const connections = await connect(config, log, metrics);
   const { orm, storage } = connections;
   const purger = new Purger(orm, storage, config.purge, log);
+  if (!config.upload.useUuidPrefix) await reportConditionalWrites(storage, log);
   const policy = new FilePolicy(config.upload);
   const authenticator = await createAuthenticator(config, log);
 
@@ -144,6 +145,22 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       await connections.close();
     },
   };
+}
+
+/**
+ * Without UUID names, keys can clash. Every write asks storage not to overwrite
+ * (If-None-Match: *); where storage ignores that, the HEAD check before each
+ * write is the only guard against objects written by someone else: say so once.
+ */
+async function reportConditionalWrites(storage: StorageBackend, log: Logger): Promise<void> {
+  if (await storage.supportsConditionalWrites()) {
+    log.info({ event: 'conditional_writes', supported: true });
+  } else {
+    log.warn(
+      { event: 'conditional_writes', supported: false },
+      'Storage ignores If-None-Match: an object written by another client between the existence check and the write could be overwritten',
+    );
+  }
 }
 
 /** PURGE_INTERVAL: every instance may run it; the purge's lock makes one run at a time do the work. */

@@ -23,7 +23,7 @@ export async function connect(config: Config, log: Logger, metrics?: Metrics): P
   metrics?.instrument(s3);
   return {
     orm,
-    storage: new S3Storage(s3, config.s3.bucket, config.encryption),
+    storage: new S3Storage(s3, config.s3.bucket, config.encryption, log),
     async close() {
       await orm.close();
       s3.destroy();

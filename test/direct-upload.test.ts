@@ -26,9 +26,9 @@ describe('requestUpload + PUT + completeUpload (direct to storage)', () => {
       input: { filename: 'holiday.png', contentType: 'image/png', size: fixtures.png.length, folder: 'direct', metadata: { via: 'browser' } },
     });
     expect(ticket.method).toBe('PUT');
-    expect(ticket.headers).toEqual({ 'Content-Type': 'image/png', 'x-amz-server-side-encryption': 'AES256' });
+    expect(ticket.headers).toEqual({ 'Content-Type': 'image/png', 'If-None-Match': '*', 'x-amz-server-side-encryption': 'AES256' });
     expect(ticket.file).toMatchObject({ status: 'PENDING', size: fixtures.png.length, contentType: 'image/png' });
-    expect(new URL(ticket.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-server-side-encryption');
+    expect(new URL(ticket.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match;x-amz-server-side-encryption');
 
     // Hidden from listings while pending.
     expect((await client.request<any>('{ files { totalCount } }')).files.totalCount).toBe(0);

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ClientError } from 'graphql-request';
 import { objectKey } from '../src/files/key-naming';
 import { fixtures } from './support/fixtures';
@@ -46,6 +48,40 @@ describe('never overwriting an object', () => {
       const request = client.request(`mutation { requestUpload(input: { filename: "same.txt", contentType: "text/plain", size: 5, folder: "shared" }) { url } }`);
       await expect(request).rejects.toMatchObject({ response: { errors: [{ extensions: { code: 'CONFLICT' } }] } });
       expect(await server.rowCount()).toBe(rows);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('lets exactly one of two concurrent uploads of the same name win; the winner\'s bytes stay intact', async () => {
+    const server = await startTestServer({ S3_USE_UUID_PREFIX: 'false', S3_USE_TIMESTAMP_PREFIX: 'false', S3_FOLDER_STRUCTURE: '' });
+    try {
+      const contents = [Buffer.from('first writer\n'), Buffer.from('second writer\n')];
+      const answers = await Promise.all(contents.map((bytes) => server.upload(someUser(), { name: 'race.txt', bytes })));
+      const winners = answers.filter((answer) => answer.data?.uploadFile);
+      expect(winners).toHaveLength(1);
+      expect(answers.find((answer) => answer.errors)?.errors?.[0].extensions?.code).toBe('CONFLICT');
+      const winner = contents[answers.indexOf(winners[0])];
+      expect(await server.objectBytes('race.txt')).toEqual(winner);
+      expect(await server.rowCount()).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('writes with If-None-Match: storage that honours it refuses to overwrite (CONFLICT); the start-up log says which', async () => {
+    const server = await startTestServer({ S3_USE_UUID_PREFIX: 'false' });
+    try {
+      await server.s3.send(new PutObjectCommand({ Bucket: server.config.s3.bucket, Key: 'outside/writer.txt', Body: 'not ours' }));
+      const write = server.app.storage.put('outside/writer.txt', Readable.from([Buffer.from('ours')]), { contentType: 'text/plain' });
+      if (await server.app.storage.supportsConditionalWrites()) {
+        await expect(write).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect((await server.objectBytes('outside/writer.txt')).toString()).toBe('not ours');
+      } else {
+        // s3rver: the condition is ignored, which is why the server checks with HEAD first.
+        await write;
+        expect((await server.objectBytes('outside/writer.txt')).toString()).toBe('ours');
+      }
     } finally {
       await server.stop();
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -23,6 +24,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { AppError, Errors, isAppError } from '../errors';
+import type { Logger } from '../logger';
 import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, StoredPart, WriteResult } from './storage-backend';
 
 /** lib-storage sends bodies larger than one part as a multipart upload. */
@@ -61,6 +63,7 @@ export class S3Storage implements StorageBackend {
     private readonly client: S3Client,
     readonly bucket: string,
     private readonly encryption: Config['encryption'],
+    private readonly log?: Logger,
   ) {}
 
   get requestedEncryption(): string | undefined {
@@ -70,7 +73,9 @@ export class S3Storage implements StorageBackend {
   async put(key: string, body: Readable, options: PutOptions): Promise<WriteResult> {
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() },
+      // If-None-Match: * makes the write a create: an object that appeared meanwhile is a 412 (CONFLICT),
+      // never overwritten. lib-storage sends it with the PutObject, or with CompleteMultipartUpload.
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata, IfNoneMatch: '*', ...this.sse() },
       partSize: PART_SIZE,
       queueSize: PARTS_IN_FLIGHT,
       // A failed or refused body aborts the multipart upload: no parts are left behind.
@@ -133,20 +138,27 @@ export class S3Storage implements StorageBackend {
   }
 
   async copy(sourceKey: string, targetKey: string, options: PutOptions): Promise<WriteResult> {
-    const answer = await this.attempt(() =>
-      this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: targetKey,
-        CopySource: `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
-        ContentType: options.contentType,
-        Metadata: options.metadata,
-        MetadataDirective: 'REPLACE',
-        ...this.sse(),
-      }),
-      ),
-    );
-    return { etag: answer.CopyObjectResult?.ETag, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
+    try {
+      const answer = await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: targetKey,
+          CopySource: `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+          MetadataDirective: 'REPLACE',
+          ...this.sse(),
+        }),
+      );
+      return { etag: answer.CopyObjectResult?.ETag, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
+    } catch (error) {
+      // Ceph RGW 16 cannot copy an encrypted object in place (501): copy it through this server instead.
+      if (statusOf(error) !== 501) throw translate(error);
+      this.log?.warn({ event: 'copy_fallback', reason: 'CopyObject not implemented for this object; streaming it' });
+      const source = await this.get(sourceKey);
+      if (!source) throw Errors.fileNotFound();
+      return this.put(targetKey, source.body, options);
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -170,15 +182,17 @@ export class S3Storage implements StorageBackend {
       Key: key,
       ContentType: options.contentType,
       ContentLength: options.contentLength,
+      IfNoneMatch: '*',
       ...sse,
     });
-    const headers: Record<string, string> = { 'Content-Type': options.contentType };
+    // The client must send these, exactly: they are signed. If-None-Match makes its PUT a create.
+    const headers: Record<string, string> = { 'Content-Type': options.contentType, 'If-None-Match': '*' };
     if (sse.ServerSideEncryption) headers['x-amz-server-side-encryption'] = sse.ServerSideEncryption;
     if (sse.SSEKMSKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = sse.SSEKMSKeyId;
     const url = await getSignedUrl(this.client, command, {
       expiresIn: options.expiresIn,
       // Signing content-length makes storage refuse a body of any other size.
-      signableHeaders: new Set(['content-type', 'content-length']),
+      signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
       // SSE must travel as headers (AWS refuses it in the query string of a PUT).
       unhoistableHeaders: new Set(Object.keys(headers).filter((name) => name.startsWith('x-amz-'))),
     });
@@ -241,6 +255,7 @@ export class S3Storage implements StorageBackend {
           Key: key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+          IfNoneMatch: '*',
         }),
       ),
     );
@@ -281,6 +296,25 @@ export class S3Storage implements StorageBackend {
       throw translate(error);
     }
     return uploads;
+  }
+
+  /**
+   * Whether storage honours If-None-Match: * on writes (AWS, Ceph RGW and MinIO do;
+   * s3rver does not): writes a probe object twice and looks for the 412.
+   */
+  async supportsConditionalWrites(): Promise<boolean> {
+    const key = `.file-server-probe/${randomUUID()}`;
+    const write = () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'probe', IfNoneMatch: '*' }));
+    try {
+      await write();
+      await write();
+      return false;
+    } catch (error) {
+      if (statusOf(error) === 412) return true;
+      throw translate(error);
+    } finally {
+      await this.delete(key).catch(() => undefined);
+    }
   }
 
   async ping(): Promise<void> {

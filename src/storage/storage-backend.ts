@@ -81,6 +81,8 @@ export interface StorageBackend {
   listObjects(): AsyncIterable<{ key: string; lastModified: Date }>;
   /** Multipart uploads storage holds, or null where the server cannot list them. */
   listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[] | null>;
+  /** Whether storage refuses a write over an existing key when asked (If-None-Match: *). */
+  supportsConditionalWrites(): Promise<boolean>;
   /** Throws STORAGE_UNAVAILABLE when the bucket cannot be reached. */
   ping(): Promise<void>;
 }
