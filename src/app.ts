@@ -129,7 +129,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   );
   app.use(lastErrorHandler);
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject); // a port in use, say: start-up fails cleanly
+      httpServer.listen(config.port, resolve);
+    });
+  } catch (error) {
+    await apollo.stop();
+    await connections.close();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const purgeSchedule = schedulePurge(purger, config.purge.intervalSeconds, log);
   return {
