@@ -1,65 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/embedded-postgres';
-import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded/embedded-s3';
 import { createLogger } from '../src/logger';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { freePort } from './support/global-setup';
+import { StoppableS3 } from './support/stoppable-s3';
 import { TcpProxy } from './support/tcp-proxy';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
-const BUCKET = 'faults';
-
-/** An S3 server of this test's own, which it can stop and start again on the same port and data. */
-class StoppableS3 {
-  private running: EmbeddedS3 | undefined;
-  readonly client: S3Client;
-
-  private constructor(
-    readonly directory: string,
-    readonly port: number,
-  ) {
-    this.client = new S3Client({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
-  }
-
-  static async start(): Promise<StoppableS3> {
-    const s3 = new StoppableS3(await mkdtemp(path.join(os.tmpdir(), 'faults-s3-')), await freePort());
-    await s3.up(); // creates the bucket
-    return s3;
-  }
-
-  async up(): Promise<void> {
-    this.running = await startEmbeddedS3({ directory: this.directory, port: this.port, bucket: BUCKET });
-  }
-
-  async down(): Promise<void> {
-    await this.running?.stop();
-    this.running = undefined;
-  }
-
-  async keys(): Promise<string[]> {
-    return ((await this.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((object) => object.Key!);
-  }
-
-  async multipartUploads(): Promise<number> {
-    return ((await this.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []).length;
-  }
-
-  env(endpointPort = this.port) {
-    return { S3_ENDPOINT_URL: `http://127.0.0.1:${endpointPort}`, S3_BUCKET_NAME: BUCKET, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-  }
-}
-
+/** On the embedded path the S3 server is an s3rver of this file's own; on the Ceph path, radosgw itself is killed. */
 describe('S3 faults', () => {
   let s3: StoppableS3;
   let server: TestServer;
@@ -69,8 +19,26 @@ describe('S3 faults', () => {
   });
   afterAll(async () => {
     await server.stop();
-    await s3.down();
+    await s3.dispose();
   });
+
+  it('S3 that hangs: the request still ends, within S3_TIMEOUT_SECONDS per attempt, with no row', async () => {
+    const proxy = await TcpProxy.start(s3.port);
+    const slow = await startTestServer({ ...s3.env(proxy.port), S3_TIMEOUT_SECONDS: '1' });
+    try {
+      proxy.mode = 'stall';
+      const started = Date.now();
+      const answer = await slow.upload(someUser(), { name: 'stall.png', bytes: fixtures.png });
+      const elapsed = Date.now() - started;
+      expect(answer.errors?.[0].extensions?.code).toBe('STORAGE_UNAVAILABLE');
+      expect(elapsed).toBeLessThan(15_000);
+      expect(await slow.rowCount()).toBe(0);
+    } finally {
+      proxy.mode = 'pass';
+      await slow.stop().catch(() => undefined); // its bucket is the shared fault bucket: nothing to drop there
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('S3 stopped before an upload: STORAGE_UNAVAILABLE and no row; S3 back: the server recovers without a restart', async () => {
     const user = someUser();
@@ -110,23 +78,6 @@ describe('S3 faults', () => {
     expect(await s3.keys()).toEqual(keys);
   });
 
-  it('S3 that hangs: the request still ends, within S3_TIMEOUT_SECONDS per attempt, with no row', async () => {
-    const proxy = await TcpProxy.start(s3.port);
-    const slow = await startTestServer({ ...s3.env(proxy.port), S3_TIMEOUT_SECONDS: '1' });
-    try {
-      proxy.mode = 'stall';
-      const started = Date.now();
-      const answer = await slow.upload(someUser(), { name: 'stall.png', bytes: fixtures.png });
-      const elapsed = Date.now() - started;
-      expect(answer.errors?.[0].extensions?.code).toBe('STORAGE_UNAVAILABLE');
-      expect(elapsed).toBeLessThan(15_000);
-      expect(await slow.rowCount()).toBe(0);
-    } finally {
-      proxy.mode = 'pass';
-      await slow.stop().catch(() => undefined); // its bucket is the shared fault bucket: nothing to drop there
-      await proxy.close();
-    }
-  }, 30_000);
 });
 
 describe('PostgreSQL faults', () => {
@@ -147,7 +98,7 @@ describe('PostgreSQL faults', () => {
   afterAll(async () => {
     await server.stop();
     await postgres.stop();
-    await s3.down();
+    await s3.dispose();
   });
 
   it('PostgreSQL stopped before an upload: STORAGE_UNAVAILABLE and no object; back: the server recovers', async () => {
