@@ -1,17 +1,10 @@
 import 'dotenv/config';
 import { boot } from './boot';
-import { ConfigError, parseConfig } from './config';
+import { configOrExit } from './cli-config';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(1);
-  }
+  const config = configOrExit(process.env);
   const log = createLogger(config.logLevel);
   const server = await boot(config, log);
   log.info({ event: 'server_started', url: `http://localhost:${new URL(server.app.url).port}/graphql` });

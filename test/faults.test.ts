@@ -1,10 +1,10 @@
-import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/embedded-postgres';
 import { createLogger } from '../src/logger';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { freePort } from './support/global-setup';
+import { halfUpload } from './support/half-upload';
 import { StoppableS3 } from './support/stoppable-s3';
 import { TcpProxy } from './support/tcp-proxy';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
@@ -59,7 +59,7 @@ describe('S3 faults', () => {
   it('S3 stopped in the middle of a large upload: no row, and no parts left once it is back and the purge has run', async () => {
     const keys = await s3.keys();
     const rows = await server.rowCount();
-    const upload = slowMultipartUpload(server.url, await server.token(someUser()), pngOfSize(40 * 1024 * 1024));
+    const upload = halfUpload(Number(new URL(server.url).port), await server.token(someUser()), pngOfSize(40 * 1024 * 1024));
     // Wait until storage holds the server's multipart upload, then pull the plug.
     for (let waited = 0; (await s3.multipartUploads()) === 0; waited++) {
       if (waited > 100) throw new Error('the upload never reached storage');
@@ -117,39 +117,3 @@ describe('PostgreSQL faults', () => {
     expect(again.data?.uploadFile.status).toBe('AVAILABLE');
   }, 30_000);
 });
-
-/** A multipart upload whose first half is sent at once and the rest when finish() is called. */
-function slowMultipartUpload(url: string, token: string, bytes: Buffer) {
-  const boundary = `----faults${randomBytes(8).toString('hex')}`;
-  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } });
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const { port } = new URL(url);
-  const request = http.request({
-    host: '127.0.0.1',
-    port,
-    path: '/graphql',
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'apollo-require-preflight': 'true',
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': head.length + bytes.length + tail.length,
-    },
-  });
-  const response = new Promise<string>((resolve, reject) => {
-    request.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    request.on('error', reject);
-  });
-  const half = Math.floor(bytes.length / 2);
-  request.write(Buffer.concat([head, bytes.subarray(0, half)]));
-  return { response, finish: () => request.end(Buffer.concat([bytes.subarray(half), tail])) };
-}

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { parseConfig } from '../src/config';
 import { freePort } from './support/global-setup';
 import { fixtures, pngOfSize } from './support/fixtures';
+import { halfUpload } from './support/half-upload';
 import { createTestResources, someUser, startTestServer, type TestResources } from './support/test-server';
 
 const root = path.join(__dirname, '..');
@@ -68,7 +69,7 @@ describe('graceful shutdown (the real process)', () => {
 
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('slow').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
     const bytes = pngOfSize(3 * 1024 * 1024);
-    const upload = slowUpload(port, token, bytes);
+    const upload = halfUpload(port, token, bytes);
     await upload.started;
     await new Promise((resolve) => setTimeout(resolve, 300)); // the server has read the request's head: it is in flight
     child.kill('SIGTERM');
@@ -99,10 +100,10 @@ describe('graceful shutdown (the real process)', () => {
     }
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('victim').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
     // One finished upload, and three caught half-way (one large enough for S3 multipart).
-    const done = slowUpload(port, token, pngOfSize(100 * 1024));
+    const done = halfUpload(port, token, pngOfSize(100 * 1024));
     done.finish();
     expect(JSON.parse(await done.response).data.uploadFile.size).toBe(100 * 1024);
-    const inFlight = [slowUpload(port, token, pngOfSize(30 * 1024 * 1024)), slowUpload(port, token, pngOfSize(200 * 1024)), slowUpload(port, token, pngOfSize(2 * 1024 * 1024))];
+    const inFlight = [halfUpload(port, token, pngOfSize(30 * 1024 * 1024)), halfUpload(port, token, pngOfSize(200 * 1024)), halfUpload(port, token, pngOfSize(2 * 1024 * 1024))];
     await Promise.all(inFlight.map((upload) => upload.started));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const killed = new Promise((resolve) => child!.once('exit', resolve));
@@ -146,42 +147,6 @@ function get(port: number, route: string, agent: http.Agent): Promise<{ status: 
       res.on('end', () => resolve({ status: res.statusCode! }));
     }).on('error', reject);
   });
-}
-
-/** A multipart upload whose body is sent half now, half when finish() is called. */
-function slowUpload(port: number, token: string, bytes: Buffer) {
-  const boundary = `----shutdown${randomBytes(8).toString('hex')}`;
-  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id size } }', variables: { f: null } });
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="slow.png"\r\nContent-Type: image/png\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const request = http.request({
-    port,
-    host: '127.0.0.1',
-    path: '/graphql',
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'apollo-require-preflight': 'true',
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': head.length + bytes.length + tail.length,
-    },
-  });
-  const half = Math.floor(bytes.length / 2);
-  const response = new Promise<string>((resolve, reject) => {
-    request.on('error', reject);
-    request.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    request.on('error', reject);
-  });
-  const started = new Promise<void>((resolve) => request.write(Buffer.concat([head, bytes.subarray(0, half)]), () => resolve()));
-  return { started, response, finish: () => request.end(Buffer.concat([bytes.subarray(half), tail])) };
 }
 
 describe('deployment files', () => {

@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { startServices } from '../boot';
-import { ConfigError, parseConfig } from '../config';
+import { configOrExit } from '../cli-config';
 import { connect } from '../connections';
 import { Purger } from '../files/purge';
 import { createLogger } from '../logger';
@@ -17,14 +17,7 @@ async function main(): Promise<void> {
     console.error(`usage: npm run purge -- [--dry-run] [--delete-orphans]  (unknown: ${unknown.join(' ')})`);
     process.exit(2);
   }
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(1);
-  }
+  const config = configOrExit(process.env);
   const log = createLogger(config.logLevel, 2); // standard output carries the report
   const services = await startServices(config, log, { attach: true });
   try {

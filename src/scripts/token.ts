@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { SignJWT } from 'jose';
 import { loadOrCreateDevSecret } from '../auth/dev-secret';
-import { parseConfig } from '../config';
+import { configOrExit } from '../cli-config';
 
 /**
  * npm run token -- <user> [--admin] [--expires 24h]
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const expiresAt = args.includes('--expires') ? args[args.indexOf('--expires') + 1] : '24h';
-  const config = parseConfig(process.env);
+  const config = configOrExit(process.env);
   if (config.auth.jwksUrl) {
     console.error('JWT_JWKS_URL is set: tokens come from your identity provider, not from this command');
     process.exit(2);
