@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
+import { PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './support/global-setup';
-import { eventually, gradientPng, launchChromium, offMachine, openPage, screenshot, type RecordedPage } from './support/browser';
+import { eventually, gradientPng, launchChromium, offMachine, openPage, readmeCorsRule, screenshot, type RecordedPage } from './support/browser';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -44,15 +43,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** The bucket CORS rule from the README's production set-up, as a reader would copy it. */
-async function readmeCorsRule(): Promise<CORSRule> {
-  const readme = await readFile(path.join(__dirname, '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('**CORS, for direct uploads from a browser.**');
-  const json = start >= 0 ? /```json\n([\s\S]*?)```/.exec(readme.slice(start)) : null;
-  if (!json) throw new Error('README.md: no bucket CORS rule under "CORS, for direct uploads from a browser."');
-  return JSON.parse(json[1]).CORSRules[0];
-}
 
 async function open(): Promise<RecordedPage> {
   const recorded = await openPage(browser);

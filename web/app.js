@@ -4,6 +4,18 @@
   var PAGE_SIZE = 20;
   var UPLOADS_AT_ONCE = 3;
   var SEARCH_DELAY_MS = 250;
+  /**
+   * Direct uploads over this size go to storage in parts (requestMultipartUpload), resumably.
+   * For tests and demos: ?multipartThreshold=<bytes> or <body data-multipart-threshold>.
+   */
+  var MULTIPART_THRESHOLD = (function () {
+    var asked = new URLSearchParams(location.search).get('multipartThreshold') || document.body.dataset.multipartThreshold;
+    var bytes = Number(asked);
+    return asked && Number.isFinite(bytes) && bytes >= 0 ? bytes : 64 * 1024 * 1024;
+  })();
+  var RESUME_PREFIX = 'fileServer.resume.';
+  /** Codes after which the multipart upload is gone (or never was): nothing left to resume. */
+  var FINAL_CODES = ['FILE_TOO_LARGE', 'UNSUPPORTED_FILE_TYPE', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT'];
 
   var api = window.FileApi; // api.js
   var Q = api.queries;
@@ -134,7 +146,8 @@
   function describeMethod() {
     $('method-note').textContent =
       uploadMethod() === 'direct'
-        ? 'Direct: requestUpload signs a PUT, the browser sends the bytes straight to storage, completeUpload checks them.'
+        ? 'Direct: requestUpload signs a PUT, the browser sends the bytes straight to storage, completeUpload checks them. Files over ' +
+          formatSize(MULTIPART_THRESHOLD) + ' go in parts, a few at a time, and resume after a failure or a reload.'
         : 'Through the server: one multipart uploadFile request; the server checks and stores the bytes as they arrive.';
   }
 
@@ -173,7 +186,9 @@
       $('uploads').prepend(item.node);
       var problem = check ? precheck(file) : null;
       if (problem) return item.fail('Not sent: ' + problem, true);
-      queue.push({ file: file, method: method, details: details, item: item });
+      var multipart = !!readResume(file) || (method === 'direct' && file.size > MULTIPART_THRESHOLD);
+      if (multipart) item.inParts();
+      queue.push({ file: file, method: method, details: details, item: item, multipart: multipart });
     });
     pump();
   }
@@ -190,6 +205,7 @@
   }
 
   function runUpload(job) {
+    if (job.multipart) return runMultipart(job);
     var item = job.item;
     item.stage('Uploading…');
     var upload = job.method === 'direct' ? api.uploadDirect(job.file, job.details, item.progress, item.stage) : api.uploadThroughServer(job.file, job.details, item.progress);
@@ -219,30 +235,238 @@
       el('div', { className: 'progress', role: 'progressbar', 'aria-label': 'Upload of ' + file.name, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' }, bar),
     );
     var progressBox = node.querySelector('.progress');
+    var buttons = el('span', { className: 'upload-actions' });
+    node.querySelector('.upload-line').append(buttons);
+    var clearNotes = function () {
+      node.classList.remove('paused');
+      node.querySelectorAll('.upload-error, .upload-hint').forEach(function (note) { note.remove(); });
+    };
     return {
       node: node,
-      progress: function (fraction) {
-        var percent = Math.round(fraction * 100);
+      progress: function (fraction, partsDone, partCount) {
+        var percent = Math.floor(fraction * 100);
         bar.style.width = percent + '%';
         progressBox.setAttribute('aria-valuenow', String(percent));
-        status.textContent = percent < 100 ? 'Uploading ' + percent + '%' : 'Processing…';
+        var parts = partCount ? ' · ' + partsDone + '/' + partCount + ' parts' : '';
+        status.textContent = (percent < 100 ? 'Uploading ' + percent + '%' : 'Processing…') + parts;
+      },
+      /** Marks the item as a multipart (resumable) upload. */
+      inParts: function () {
+        node.querySelector('.upload-line .muted').textContent = formatSize(file.size) + ' · direct, in parts';
+      },
+      /** Buttons beside the status, e.g. { Cancel: fn, Resume: fn }; none removes them. */
+      actions: function (handlers) {
+        buttons.textContent = '';
+        Object.keys(handlers || {}).forEach(function (label) {
+          var button = el('button', { type: 'button', className: 'small' + (label === 'Cancel' ? ' danger-text' : '') }, label);
+          button.addEventListener('click', function () {
+            button.disabled = true;
+            handlers[label]();
+          });
+          buttons.append(button);
+        });
+      },
+      /** Stopped part-way, and resumable: says how to go on. */
+      paused: function (message, hint) {
+        clearNotes();
+        node.classList.add('paused');
+        status.textContent = 'Paused';
+        if (message) node.append(el('p', { className: 'error upload-error', role: 'alert' }, message));
+        node.append(el('p', { className: 'hint upload-hint' }, hint));
+      },
+      resumed: function () {
+        clearNotes();
+        status.textContent = 'Resuming…';
+      },
+      cancelled: function () {
+        clearNotes();
+        buttons.textContent = '';
+        node.classList.add('cancelled');
+        status.textContent = 'Cancelled';
       },
       stage: function (text) {
         status.textContent = text;
       },
       done: function (stored) {
+        clearNotes();
+        buttons.textContent = '';
         node.classList.add('ok');
         bar.style.width = '100%';
         progressBox.setAttribute('aria-valuenow', '100');
         status.textContent = 'Uploaded' + (stored.folder ? ' to ' + stored.folder : '');
       },
       fail: function (message, notSent) {
+        clearNotes();
+        buttons.textContent = '';
         node.classList.add('failed');
         if (notSent) node.classList.add('not-sent');
         status.textContent = 'Failed';
         node.append(el('p', { className: 'error upload-error', role: 'alert' }, message));
       },
     };
+  }
+
+  // ---------------------------------------------------------------- resumable multipart uploads
+
+  /** Whose uploads these are: resume records are kept per user, in this browser's localStorage. */
+  function tokenSubject() {
+    try {
+      var binary = atob(api.token().split('.')[1].replace(/-/g, '+').replace(/_/g, '/'));
+      return String(JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, function (c) { return c.charCodeAt(0); }))).sub || '');
+    } catch (notAJwt) {
+      return '';
+    }
+  }
+
+  /** The same file chosen again (after a reload or a failure) has the same name, size and date. */
+  function resumeKey(file) {
+    return RESUME_PREFIX + tokenSubject() + ':' + JSON.stringify([file.name, file.size, file.lastModified]);
+  }
+
+  function readResume(file) {
+    try {
+      return JSON.parse(localStorage.getItem(resumeKey(file)));
+    } catch (broken) {
+      return null;
+    }
+  }
+
+  function saveResume(file, upload) {
+    var record = { fileId: upload.fileId, name: file.name, size: file.size, lastModified: file.lastModified, partSize: upload.partSize, partCount: upload.partCount, expiresAt: upload.expiresAt };
+    localStorage.setItem(resumeKey(file), JSON.stringify(record));
+    return record;
+  }
+
+  function dropResume(file) {
+    localStorage.removeItem(resumeKey(file));
+  }
+
+  var RESUME_HINT = 'Choose the same file again to resume: only the missing parts are sent.';
+
+  /** Cancel: the parts and the PENDING file are removed (abortUpload), and the resume record. */
+  function cancelUpload(file, record, item) {
+    dropResume(file);
+    var ended = record ? api.abortUpload(record.fileId).catch(function (error) {
+      if (error.code !== 'NOT_FOUND') failed(error); // already gone is what was wanted
+    }) : Promise.resolve();
+    return ended.then(function () {
+      item.cancelled();
+      refreshSoon();
+    });
+  }
+
+  function runMultipart(job) {
+    var file = job.file;
+    var item = job.item;
+    var key = resumeKey(file);
+    // An item shown for this file since the page loaded ("Paused") is replaced by this one.
+    document.querySelectorAll('#uploads li.paused').forEach(function (node) {
+      if (node !== item.node && node.dataset.resumeKey === key) node.remove();
+    });
+    item.node.dataset.resumeKey = key;
+
+    var controller = new AbortController();
+    var record = readResume(file);
+    var sentAny = false;
+    item.actions({ Cancel: function () { controller.abort(); } });
+    item.stage(record ? 'Resuming…' : 'Starting…');
+
+    var hooks = {
+      signal: controller.signal,
+      onProgress: item.progress,
+      onStage: function (text) {
+        item.actions(); // past the point where cancelling makes sense
+        item.stage(text);
+      },
+      onPart: function (partNumber, what) {
+        if (what === 'sent') sentAny = true;
+      },
+    };
+    var fresh = function () {
+      return api.requestMultipartUpload(file, job.details).then(function (upload) {
+        record = saveResume(file, upload);
+        if (controller.signal.aborted) throw new ApiError('Cancelled', 'ABORTED');
+        return api.uploadParts(file, record, hooks);
+      });
+    };
+    var run = record
+      ? api.uploadParts(file, record, hooks).catch(function (error) {
+          // The saved upload is gone (expired, purged, aborted elsewhere): start again from zero.
+          if (error.code !== 'NOT_FOUND' || sentAny) throw error;
+          dropResume(file);
+          record = null;
+          return fresh();
+        })
+      : fresh();
+
+    return run.then(
+      function (stored) {
+        dropResume(file);
+        item.done(stored);
+        refreshSoon();
+      },
+      function (error) {
+        if (error.code === 'ABORTED') return cancelUpload(file, record, item);
+        if (!record || FINAL_CODES.indexOf(error.code) >= 0) {
+          // Refused up front, or refused on completion (the server then removed object and row).
+          dropResume(file);
+          if (error.code === 'UNAUTHENTICATED') failed(error);
+          item.fail(errorText(error));
+          if (record) refreshSoon();
+          return;
+        }
+        if (error.code === 'UNAUTHENTICATED') failed(error);
+        item.paused(error.code === 'RESUMABLE' ? error.message : errorText(error), RESUME_HINT);
+        item.actions({
+          Resume: function () {
+            item.resumed();
+            job.item = item;
+            queue.push(job);
+            pump();
+          },
+          Cancel: function () { cancelUpload(file, record, item); },
+        });
+        refreshSoon(); // the PENDING row shows in the list
+      },
+    );
+  }
+
+  /** After a reload: the uploads left part-way, each waiting for its file to be chosen again. */
+  function showPausedUploads() {
+    var prefix = RESUME_PREFIX + tokenSubject() + ':';
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key.indexOf(prefix) !== 0 || document.querySelector('#uploads li[data-resume-key="' + CSS.escape(key) + '"]')) continue;
+      var record;
+      try {
+        record = JSON.parse(localStorage.getItem(key));
+      } catch (broken) {
+        continue;
+      }
+      showPaused(key, record);
+    }
+  }
+
+  function showPaused(key, record) {
+    var file = { name: record.name, size: record.size, lastModified: record.lastModified };
+    var item = uploadItem(file, 'direct');
+    item.inParts();
+    item.node.dataset.resumeKey = key;
+    item.paused(null, RESUME_HINT);
+    item.actions({ Cancel: function () { cancelUpload(file, record, item); } });
+    $('uploads').append(item.node);
+    graphql(Q.uploadedParts, { id: record.fileId }).then(
+      function (data) {
+        var bytes = data.uploadedParts.reduce(function (sum, part) { return sum + part.size; }, 0);
+        item.progress(bytes / record.size, data.uploadedParts.length, record.partCount);
+        item.stage('Paused · ' + data.uploadedParts.length + '/' + record.partCount + ' parts uploaded');
+      },
+      function (error) {
+        if (error.code !== 'NOT_FOUND') return; // kept: the server may be back later
+        localStorage.removeItem(key); // expired or removed: nothing to resume
+        item.node.remove();
+      },
+    );
   }
 
   // ---------------------------------------------------------------- list
@@ -534,6 +758,7 @@
       $('limits').textContent = 'Up to ' + formatSize(config.maxFileSizeBytes) + ' each · ' + config.allowedExtensions.join(', ');
     }, failed);
     loadFiles(false);
+    showPausedUploads();
   }
 
   function wire() {

@@ -1,7 +1,8 @@
 import { deflateSync, crc32 } from 'node:zlib';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CORSRule } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's chromium (`.ci/run` installs it with apt): no browser is ever downloaded. */
@@ -87,6 +88,15 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 500
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The bucket CORS rule from the README's production set-up, as a reader would copy it. */
+export async function readmeCorsRule(): Promise<CORSRule> {
+  const readme = await readFile(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('**CORS, for direct uploads from a browser.**');
+  const json = start >= 0 ? /```json\n([\s\S]*?)```/.exec(readme.slice(start)) : null;
+  if (!json) throw new Error('README.md: no bucket CORS rule under "CORS, for direct uploads from a browser."');
+  return JSON.parse(json[1]).CORSRules[0];
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
