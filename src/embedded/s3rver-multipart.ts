@@ -44,7 +44,12 @@ export function withMultipartListing(s3rver: http.RequestListener, directory: st
 /** Hashes the body as s3rver stores it, and turns its answer into BadDigest when the bytes are not the ones announced. */
 function verifyPartChecksum(s3rver: http.RequestListener, req: http.IncomingMessage, res: http.ServerResponse, partFile: string, expected: string): void {
   const hash = createHash('sha256');
-  req.on('data', (chunk: Buffer) => hash.update(chunk));
+  // Listening for 'data' now would start the stream before s3rver pipes it: the first chunks would be lost to it.
+  const pipe = req.pipe.bind(req);
+  req.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
+    req.on('data', (chunk: Buffer) => hash.update(chunk));
+    return pipe(destination, options);
+  }) as typeof req.pipe;
   const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
   res.end = ((...args: unknown[]) => {
     if (res.statusCode !== 200 || hash.digest('base64') === expected) return end(...args);
