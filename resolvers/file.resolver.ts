@@ -25,7 +25,10 @@ export class FileResolver {
     return {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount: page.totalCount,
+      // A getter: GraphQL reads it only when totalCount is selected, so an infinite-scroll page never counts.
+      get totalCount() {
+        return page.countTotal();
+      },
     };
   }
 

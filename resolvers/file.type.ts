@@ -90,6 +90,7 @@ export class FileConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
+  /** A promise, so that it is only counted when selected. */
   @Field(() => Int)
-  totalCount: number;
+  totalCount: number | Promise<number>;
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import cors from 'cors';
@@ -86,6 +86,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       // Requests in flight have finished (see Drain) by the time Apollo stops: close what is left at once.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 0 }),
       ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints are used; the plugin would still instrument every field.
+      ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(metrics),
     ],
   });

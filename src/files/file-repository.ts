@@ -20,7 +20,8 @@ export interface ListQuery {
 export interface Page {
   files: FileEntity[];
   hasNextPage: boolean;
-  totalCount: number;
+  /** Counted only when asked for: it reads every matching row, the page does not. */
+  countTotal(): Promise<number>;
 }
 
 /** The files table, through one request's entity manager. */
@@ -72,13 +73,13 @@ export class FileRepository {
     if (query.search) qb.andWhere({ originalName: { $ilike: `%${escapeLike(query.search)}%` } });
     if (query.metadataContains) qb.andWhere('f.metadata @> ?::jsonb', [JSON.stringify(query.metadataContains)]);
 
-    const counting = qb.clone().getCount();
+    const counter = qb.clone();
     if (query.after) qb.andWhere('(f.created_at, f.id) < (?, ?)', [query.after.createdAt, query.after.id]);
     const rows = await qb
       .orderBy({ createdAt: 'desc', id: 'desc' })
       .limit(query.first + 1)
       .getResult();
-    return { files: rows.slice(0, query.first), hasNextPage: rows.length > query.first, totalCount: await counting };
+    return { files: rows.slice(0, query.first), hasNextPage: rows.length > query.first, countTotal: () => guard(() => counter.getCount()) };
   }
 }
 
