@@ -1,0 +1,47 @@
+import { createReadStream } from 'node:fs';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { parseConfig } from '../src/config';
+import { createS3Client } from '../src/storage/s3-storage';
+import type { BenchContext } from './bench-context';
+import { storageEnv } from './storage-env';
+import type { Timed } from './transfers';
+
+// The server's own settings (PART_SIZE, PARTS_IN_FLIGHT in src/storage/s3-storage.ts), copied: keep them in step.
+const PART_SIZE = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 4;
+
+/**
+ * A multipart upload from the bench straight to the server's bucket, with the
+ * server's part size and concurrency: what the storage itself makes of a
+ * multipart upload, which is how the server must send a stream of unknown length.
+ * Not a goal of the issue; it tells the server's overhead from the storage's.
+ */
+export class DirectMultipart {
+  private readonly client: S3Client;
+
+  private readonly bucket: string;
+
+  constructor(bench: BenchContext) {
+    this.bucket = bench.server.s3.bucket;
+    this.client = createS3Client(parseConfig({ ...process.env, ...storageEnv(bench) }).s3);
+  }
+
+  async upload(file: string): Promise<Timed<void>> {
+    const key = `bench-direct-multipart/${Date.now()}.png`;
+    const started = process.hrtime.bigint();
+    await new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: createReadStream(file, { highWaterMark: 256 * 1024 }), ContentType: 'image/png' },
+      partSize: PART_SIZE,
+      queueSize: PARTS_IN_FLIGHT,
+    }).done();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    return { seconds, value: undefined };
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

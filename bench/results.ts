@@ -1,0 +1,32 @@
+import { writeFileSync } from 'node:fs';
+
+/** One line of bench-results.json. `detail` holds the figures behind the value (runs, plans). */
+export interface Metric {
+  value: number;
+  unit: string;
+  goal: string;
+  met: boolean;
+  detail?: Record<string, unknown>;
+}
+
+export type Results = Record<string, Metric>;
+
+export function printTable(results: Results): void {
+  const rows = Object.entries(results).map(([name, metric]) => [
+    name,
+    Number.isFinite(metric.value) ? String(metric.value) : 'failed',
+    metric.unit,
+    metric.goal,
+    metric.met ? 'yes' : 'NO',
+  ]);
+  const header = ['metric', 'value', 'unit', 'goal', 'met'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+export function writeResults(file: string, results: Results): void {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}
