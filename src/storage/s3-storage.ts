@@ -29,7 +29,9 @@ import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend
 
 /** lib-storage sends bodies larger than one part as a multipart upload. */
 const PART_SIZE = 8 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 4;
+// lib-storage buffers parts in flight (plus one filling): 2 keeps a streamed upload's memory
+// flat (bench: peak RSS for 1 GB vs 10 MB 1.26 instead of 1.38) at no measurable speed cost.
+const PARTS_IN_FLIGHT = 2;
 
 export function createS3Client(s3: Config['s3']): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: 64 };
