@@ -2,9 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page, Request } from 'playwright-core';
-import { eventually, launchChromium, offMachine, openPage, readmeCorsRule, screenshot, type RecordedPage } from './support/browser';
+import { applyReadmeCorsRule, closeAndCheck, eventually, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
 import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -27,18 +26,14 @@ beforeAll(async () => {
     launchChromium(),
     mkdtemp(path.join(os.tmpdir(), 'browser-resumable-')),
   ]);
-  // The README's rule for a real bucket, which exposes ETag: the page completes with the PUTs' ETags.
-  const rule = { ...(await readmeCorsRule()), AllowedOrigins: [server.url] };
-  await server.s3.send(new PutBucketCorsCommand({ Bucket: server.config.s3.bucket, CORSConfiguration: { CORSRules: [rule] } }));
+  // The README's rule exposes ETag: the page completes with the PUTs' ETags.
+  await applyReadmeCorsRule(server);
 });
 
 afterEach(async () => {
   const pages = opened;
   opened = [];
-  for (const recorded of pages) {
-    await recorded.close();
-    expect(offMachine(recorded.requests)).toEqual([]);
-  }
+  await closeAndCheck(pages);
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './support/global-setup';
-import { eventually, gradientPng, launchChromium, offMachine, openPage, readmeCorsRule, screenshot, type RecordedPage } from './support/browser';
+import { applyReadmeCorsRule, closeAndCheck, eventually, gradientPng, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -24,19 +23,13 @@ beforeAll(async () => {
     startTestServer({ PORT: String(port), CORS_ORIGINS: `http://localhost:${port}` }),
     launchChromium(),
   ]);
-  // The test bucket is made without CORS. It gets the rule the README gives for a real bucket,
-  // for this server's origin, so the direct-upload test also proves that rule is enough.
-  const rule = { ...(await readmeCorsRule()), AllowedOrigins: [server.url] };
-  await server.s3.send(new PutBucketCorsCommand({ Bucket: server.config.s3.bucket, CORSConfiguration: { CORSRules: [rule] } }));
+  await applyReadmeCorsRule(server);
 });
 
 afterEach(async () => {
   const pages = opened;
   opened = [];
-  for (const recorded of pages) {
-    await recorded.close();
-    expect(offMachine(recorded.requests)).toEqual([]);
-  }
+  await closeAndCheck(pages);
 });
 
 afterAll(async () => {

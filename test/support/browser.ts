@@ -2,8 +2,9 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CORSRule } from '@aws-sdk/client-s3';
+import { PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { TestServer } from './test-server';
 
 /** Debian's chromium (`.ci/run` installs it with apt): no browser is ever downloaded. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -87,6 +88,24 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 500
       if (Date.now() > deadline) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Gives the test bucket (made without CORS) the rule the README gives for a real
+ * bucket, for this server's origin: the direct-upload tests then also prove the
+ * README's rule is enough.
+ */
+export async function applyReadmeCorsRule(server: TestServer): Promise<void> {
+  const rule = { ...(await readmeCorsRule()), AllowedOrigins: [server.url] };
+  await server.s3.send(new PutBucketCorsCommand({ Bucket: server.config.s3.bucket, CORSConfiguration: { CORSRules: [rule] } }));
+}
+
+/** Closes the pages a test opened, and fails it if any of them asked a host off this machine. */
+export async function closeAndCheck(pages: RecordedPage[]): Promise<void> {
+  for (const recorded of pages) {
+    await recorded.close();
+    expect(offMachine(recorded.requests)).toEqual([]);
   }
 }
 
