@@ -2,14 +2,10 @@ import { createReadStream } from 'node:fs';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parseConfig } from '../src/config';
-import { createS3Client } from '../src/storage/s3-storage';
+import { createS3Client, PART_SIZE, PARTS_IN_FLIGHT } from '../src/storage/s3-storage';
 import type { BenchContext } from './bench-context';
 import { storageEnv } from './storage-env';
 import type { Timed } from './transfers';
-
-// The server's own settings (PART_SIZE, PARTS_IN_FLIGHT in src/storage/s3-storage.ts), copied: keep them in step.
-const PART_SIZE = 8 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 4;
 
 /**
  * A multipart upload from the bench straight to the server's bucket, with the

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { FileEntity } from '../entities/file.entity';
+import type { FileRecord } from '../src/files/file-record';
 import { encodeCursor } from '../src/files/cursor';
 import type { Context } from '../src/graphql/context';
 import { FileConnection, FileType } from './file.type';
@@ -9,7 +9,7 @@ import { FileMetadata, PresignedUrl, UploadConfig } from './result.types';
 @Resolver(() => FileType)
 export class FileResolver {
   @Query(() => FileType, { nullable: true })
-  file(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity | null> {
+  file(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord | null> {
     return ctx.files.find(ctx.actor, id);
   }
 
@@ -61,7 +61,7 @@ export class FileResolver {
   }
 
   @FieldResolver(() => FileType, { nullable: true, description: 'The source of a copy (batched)' })
-  copiedFrom(@Root() file: FileEntity, @Ctx() ctx: Context): Promise<FileEntity | null> | null {
+  copiedFrom(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
     return file.copiedFrom ? ctx.loaders.file.load(file.copiedFrom.id) : null;
   }
 }

@@ -4,7 +4,7 @@ import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/
 
 registerEnumType(FileStatus, { name: 'FileStatus' });
 
-/** The API's picture of a file. Resolvers return entities, whose fields have the same names. */
+/** The API's picture of a file. Resolvers return FileRecords (entities or rows read), whose fields have the same names. */
 @ObjectType('File')
 export class FileType {
   @Field(() => ID, { description: 'UUID' })

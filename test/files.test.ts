@@ -129,6 +129,20 @@ describe('presignedUrl, fileMetadata, uploadConfig', () => {
     expect(Buffer.from(await response.arrayBuffer())).toEqual(fixtures.pdf);
   });
 
+  // The URL's path is encoded by the server's own signer (get-url-signer.ts): storage must agree on every character.
+  it('signs GETs storage accepts for keys with characters that need encoding', async () => {
+    const user = someUser();
+    const client = await server.client(user);
+    for (const [name, folder] of [["it's (1) *draft*! ü+€ 100%.png", 'a/b-c_d.e'], ['日本語 Ωmega ß-😀.png', '2026']]) {
+      const file = await uploaded(user, name, { folder });
+      const { presignedUrl } = await client.request<any>(`query($id: ID!) { presignedUrl(id: $id) { url } }`, { id: file.id });
+      const response = await fetch(presignedUrl.url);
+      expect([file.s3Key, response.status]).toEqual([expect.stringMatching(/[^\x20-\x7e]/), 200]);
+      expect(response.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await response.arrayBuffer())).toEqual(fixtures.png);
+    }
+  });
+
   it.each([0, -5, 604801])('refuses expiresIn %i (BAD_USER_INPUT)', async (expiresIn) => {
     const user = someUser();
     const file = await uploaded(user);

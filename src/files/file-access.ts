@@ -1,13 +1,14 @@
 import type { Actor } from '../auth/authenticator';
-import { FileStatus, type FileEntity } from '../../entities/file.entity';
+import { FileStatus } from '../../entities/file.entity';
 import { Errors } from '../errors';
+import type { FileRecord } from './file-record';
 
 export function requireActor(actor: Actor | null): Actor {
   if (!actor) throw Errors.unauthenticated();
   return actor;
 }
 
-export function isOwnerOrAdmin(actor: Actor | null, file: FileEntity): boolean {
+export function isOwnerOrAdmin(actor: Actor | null, file: FileRecord): boolean {
   return actor !== null && (actor.isAdmin || actor.userId === file.ownerId);
 }
 
@@ -15,6 +16,6 @@ export function isOwnerOrAdmin(actor: Actor | null, file: FileEntity): boolean {
  * Owners and administrators see a file in any state; anyone sees an available
  * public file. Everything else is indistinguishable from a missing file.
  */
-export function canSee(actor: Actor | null, file: FileEntity): boolean {
+export function canSee(actor: Actor | null, file: FileRecord): boolean {
   return isOwnerOrAdmin(actor, file) || (file.isPublic && file.status === FileStatus.AVAILABLE);
 }

@@ -11,6 +11,7 @@ import { validateFolder } from './file-names';
 import type { FilePolicy } from './file-policy';
 import { expectedMimeFor } from './file-types';
 import type { FileRepository, Page } from './file-repository';
+import type { FileRecord } from './file-record';
 import { decodeCursor } from './cursor';
 import { objectKey } from './key-naming';
 import { forgetReservation, markAvailable, removeObject, reserveKey } from './key-reservation';
@@ -58,14 +59,14 @@ export class FileService {
   ) {}
 
   /** Null when the file does not exist or the actor may not see it. */
-  async find(actor: Actor | null, id: string): Promise<FileEntity | null> {
-    const file = await this.files.findById(id);
+  async find(actor: Actor | null, id: string): Promise<FileRecord | null> {
+    const file = await this.files.readById(id);
     return file && canSee(actor, file) ? file : null;
   }
 
   /** For the copiedFrom DataLoader: one query for a whole page of files. */
-  async findMany(actor: Actor | null, ids: readonly string[]): Promise<(FileEntity | null)[]> {
-    const found = new Map((await this.files.findByIds(ids)).map((file) => [file.id, file]));
+  async findMany(actor: Actor | null, ids: readonly string[]): Promise<(FileRecord | null)[]> {
+    const found = new Map((await this.files.readByIds(ids)).map((file) => [file.id, file]));
     return ids.map((id) => {
       const file = found.get(id);
       return file && canSee(actor, file) ? file : null;
@@ -120,7 +121,7 @@ export class FileService {
     actor: Actor | null,
     id: string,
     options: { range?: string; ifNoneMatch?: string },
-  ): Promise<{ file: FileEntity; object: ObjectStream | null }> {
+  ): Promise<{ file: FileRecord; object: ObjectStream | null }> {
     const file = await this.findAvailable(actor, id);
     return { file, object: await this.storage.get(file.s3Key, options) };
   }
@@ -148,7 +149,7 @@ export class FileService {
       description: source.description,
       metadata: request.newMetadata ? this.policy.checkMetadata(request.newMetadata) : source.metadata,
       isPublic: request.isPublic ?? false,
-      copiedFrom: source,
+      copiedFrom: this.files.reference(source.id),
     });
     copy.s3Key = objectKey(this.rules, { fileId: copy.id, folder, originalName, extension, now: copy.createdAt });
     await reserveKey(this.files, this.storage, this.rules, copy);
@@ -208,7 +209,7 @@ export class FileService {
   }
 
   /** Readable and neither deleted nor pending, else NOT_FOUND. */
-  private async findAvailable(actor: Actor | null, id: string): Promise<FileEntity> {
+  private async findAvailable(actor: Actor | null, id: string): Promise<FileRecord> {
     const file = await this.find(actor, id);
     if (!file || file.status !== FileStatus.AVAILABLE) throw Errors.fileNotFound();
     return file;
@@ -217,8 +218,8 @@ export class FileService {
   /** Changing a file takes its owner (or an administrator); a visible public file is FORBIDDEN to others. */
   private async findOwned(actor: Actor | null, id: string): Promise<FileEntity> {
     const user = requireActor(actor);
-    const file = await this.find(user, id);
-    if (!file) throw Errors.fileNotFound();
+    const file = await this.files.findById(id);
+    if (!file || !canSee(user, file)) throw Errors.fileNotFound();
     if (!isOwnerOrAdmin(user, file)) throw Errors.forbidden('Only the owner may change this file');
     return file;
   }

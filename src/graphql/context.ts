@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { Actor } from '../auth/authenticator';
-import type { FileEntity } from '../../entities/file.entity';
+import type { FileRecord } from '../files/file-record';
 import type { FileService } from '../files/file.service';
 import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
@@ -15,6 +15,6 @@ export interface Context {
   policy: FilePolicy;
   loaders: {
     /** Files by id as this actor may see them (null otherwise), batched per request. */
-    file: DataLoader<string, FileEntity | null>;
+    file: DataLoader<string, FileRecord | null>;
   };
 }
