@@ -42,6 +42,15 @@ describe('HS256 tokens (JWT_SECRET)', () => {
     expect(await ask(server, await make())).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
+  // Verified tokens are remembered (authenticator.ts): never past their expiry.
+  it('refuses a token once it has expired, though it was accepted before', async () => {
+    const token = await server.token(someUser(), { expiresIn: '2s' });
+    expect(await ask(server, token)).toEqual({ status: 200, code: undefined });
+    expect(await ask(server, token)).toEqual({ status: 200, code: undefined });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await ask(server, token)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
   it('refuses an Authorization header that is not a bearer token', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
