@@ -15,7 +15,6 @@ export interface InspectionResult {
  * refused type never reaches storage. Nothing else is buffered.
  */
 export class UploadInspector extends Transform {
-  // Not "size": lib-storage reads a body's `size` as its total length (Blob-like).
   private bytesSeen = 0;
   private readonly hash: Hash = createHash('sha256');
   private held: Buffer[] = [];
