@@ -1,3 +1,5 @@
+// As src/main.ts does first: the server runs with the same V8 settings as `npm start`.
+import '../src/gc-tuning';
 import { boot } from '../src/boot';
 import { parseConfig } from '../src/config';
 import { createLogger } from '../src/logger';

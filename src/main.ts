@@ -1,3 +1,4 @@
+import './gc-tuning';
 import 'dotenv/config';
 import { boot } from './boot';
 import { configOrExit } from './cli-config';
