@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseConfig } from '../src/config';
 import { createS3Client, PART_SIZE, PARTS_IN_FLIGHT } from '../src/storage/s3-storage';
-import { writeStream } from '../src/storage/stream-writer';
+import { untimed, writeStream } from '../src/storage/stream-writer';
 import type { BenchContext } from './bench-context';
 import { storageEnv } from './storage-env';
 import type { Timed } from './transfers';
@@ -27,7 +27,7 @@ export class DirectMultipart {
     const key = `bench-direct-multipart/${Date.now()}.png`;
     const started = process.hrtime.bigint();
     const body = createReadStream(file, { highWaterMark: 256 * 1024 });
-    await writeStream(this.client, { Bucket: this.bucket, Key: key, ContentType: 'image/png' }, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT });
+    await writeStream(this.client, { Bucket: this.bucket, Key: key, ContentType: 'image/png' }, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT }, untimed);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     return { seconds, value: undefined };

@@ -44,20 +44,26 @@ export class FileResolver {
 
   @Query(() => FileMetadata)
   async fileMetadata(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileMetadata> {
-    const info = await ctx.files.objectInfo(ctx.actor, id);
+    const { file, object } = await ctx.files.objectInfo(ctx.actor, id);
     return {
-      contentType: info.contentType ?? 'application/octet-stream',
-      fileSize: info.size,
-      lastModified: info.lastModified,
-      etag: info.etag ?? null,
-      serverSideEncryption: info.serverSideEncryption ?? null,
-      metadata: info.metadata,
+      contentType: object.contentType ?? 'application/octet-stream',
+      fileSize: object.size,
+      lastModified: object.lastModified,
+      etag: object.etag ?? null,
+      serverSideEncryption: object.serverSideEncryption ?? null,
+      metadata: file.metadata,
+      objectMetadata: object.metadata,
     };
   }
 
   @Query(() => UploadConfig)
   uploadConfig(@Ctx() ctx: Context): UploadConfig {
     return ctx.policy.describe();
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'PUBLIC_BASE_URL + the object key, for available public files when PUBLIC_BASE_URL is set (a CDN in front of the bucket)' })
+  publicUrl(@Root() file: FileRecord, @Ctx() ctx: Context): string | null {
+    return ctx.files.publicUrl(file);
   }
 
   @FieldResolver(() => FileType, { nullable: true, description: 'The source of a copy (batched)' })

@@ -31,8 +31,11 @@ export class FileMetadata {
   @Field(() => String, { nullable: true })
   serverSideEncryption: string | null;
 
-  @Field(() => JSONObjectScalar, { description: 'The object\'s user-defined metadata (x-amz-meta-*)' })
-  metadata: Record<string, string>;
+  @Field(() => JSONObjectScalar, { description: 'The file\'s custom metadata (File.metadata), as the seed returns it' })
+  metadata: Record<string, unknown>;
+
+  @Field(() => JSONObjectScalar, { description: 'The object\'s own user metadata in storage (x-amz-meta-*)' })
+  objectMetadata: Record<string, string>;
 }
 
 @ObjectType({ description: 'Lets an SPA validate before it uploads' })

@@ -19,6 +19,7 @@ import { FileRepository } from './files/file-repository';
 import { FileService } from './files/file.service';
 import { UploadService } from './files/upload.service';
 import { MultipartUploadService } from './files/multipart-upload.service';
+import { NewFileLifecycle, type NewFileHooks } from './files/new-file-lifecycle';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
@@ -33,6 +34,7 @@ import { webRouter } from './http/web-pages';
 import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { reportBucketProtections } from './storage/bucket-protections';
 import type { StorageBackend } from './storage/storage-backend';
 
 export interface RunningApp {
@@ -46,25 +48,37 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface AppParts {
+  /**
+   * What joins the life of every new file (NewFileHooks), in order. The features
+   * that hook in (quotas, the processing pass, events) are listed here.
+   */
+  newFileHooks?: readonly NewFileHooks[];
+}
+
 /**
  * The composition root: config → ORM (migrated) → S3 → services → schema →
  * HTTP. The only place where parts are built and wired; tests start it on port 0.
  */
-export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+export async function startApp(config: Config, log: Logger, parts: AppParts = {}): Promise<RunningApp> {
   const metrics = new Metrics();
   const connections = await connect(config, log, metrics);
   const { orm, storage } = connections;
   const purger = new Purger(orm, storage, config.purge, log);
+  await reportBucketProtections(storage, log);
   if (!config.upload.useUuidPrefix) await reportConditionalWrites(storage, log);
   const policy = new FilePolicy(config.upload);
   const authenticator = await createAuthenticator(config, log);
+  const newFileHooks = parts.newFileHooks ?? [];
 
+  // Per request: one entity manager, and the services that share it.
   const servicesFor = () => {
     const repository = new FileRepository(orm.em.fork());
+    const lifecycle = new NewFileLifecycle(repository, storage, config.upload, newFileHooks, log, metrics);
     return {
-      files: new FileService(repository, storage, policy, config.upload, log),
-      uploads: new UploadService(repository, storage, policy, config.upload, log, metrics),
-      multipart: new MultipartUploadService(repository, storage, policy, config.upload, log, metrics),
+      files: new FileService(repository, storage, policy, config.upload, lifecycle, log, config.publicBaseUrl),
+      uploads: new UploadService(repository, storage, policy, config.upload, lifecycle),
+      multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle),
     };
   };
 
@@ -129,7 +143,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     expressMiddleware(apollo, { context }),
     graphqlBodyErrors,
   );
-  app.use(lastErrorHandler);
+  app.use(lastErrorHandler(log));
 
   try {
     await new Promise<void>((resolve, reject) => {

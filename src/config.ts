@@ -12,6 +12,8 @@ export interface Config {
   readonly logLevel: string;
   readonly graphiql: boolean;
   readonly corsOrigins: readonly string[];
+  /** Where a CDN (or any public origin) serves the bucket's objects by key: File.publicUrl. */
+  readonly publicBaseUrl?: string;
   /** Refused before any resolver runs; the defaults are far above what an SPA sends. */
   readonly graphqlLimits: {
     readonly maxDepth: number;
@@ -29,12 +31,14 @@ export interface Config {
     readonly region: string;
     /** Unset together with credentials: start the embedded S3 server. */
     readonly endpoint?: string;
+    /** The endpoint presigned URLs name, when browsers reach storage by another address than the server does. */
+    readonly publicEndpoint?: string;
     readonly forcePathStyle: boolean;
     readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
     /** True when some AWS credential source (keys, profile, web identity...) is configured. */
     readonly hasAwsCredentials: boolean;
     readonly embeddedPort: number;
-    /** A request to S3 that sends or receives nothing for this long fails (and is retried, 3 attempts in all). */
+    /** Every request to S3 ends within this, retries included (a streamed upload's body: each part). */
     readonly timeoutSeconds: number;
   };
   readonly upload: {
@@ -51,6 +55,8 @@ export interface Config {
     readonly multipartPartSizeBytes: number;
     /** Resumable uploads can be resumed for this long. */
     readonly multipartUploadExpirySeconds: number;
+    /** A streamed upload or copy that makes no progress for this long is taken for abandoned (the purge removes it). */
+    readonly reservationSeconds: number;
   };
   readonly purge: {
     readonly softDeleteRetentionDays: number;
@@ -129,6 +135,7 @@ export function parseConfig(env: Env): Config {
     logLevel: read.choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphiql: read.boolean('GRAPHIQL', true),
     corsOrigins: read.list('CORS_ORIGINS', ''),
+    publicBaseUrl: read.url('PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
     graphqlLimits: {
       maxDepth: read.integer('GRAPHQL_MAX_DEPTH', 10, 1, 100),
       maxFields: read.integer('GRAPHQL_MAX_FIELDS', 500, 1, 100_000),
@@ -143,6 +150,7 @@ export function parseConfig(env: Env): Config {
       bucket: read.bucket('S3_BUCKET_NAME', 'my-app-bucket'),
       region: read.string('S3_REGION') ?? 'us-east-1',
       endpoint,
+      publicEndpoint: read.url('S3_PUBLIC_ENDPOINT_URL'),
       // Self-hosted servers (MinIO, Ceph, s3rver) rarely have wildcard DNS for virtual hosts.
       forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', endpoint !== undefined),
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: read.string('AWS_SESSION_TOKEN') } : undefined,
@@ -163,6 +171,7 @@ export function parseConfig(env: Env): Config {
       // S3's floor is 5 MiB per part; 5 GiB its ceiling.
       multipartPartSizeBytes: read.integer('MULTIPART_PART_SIZE_MB', 16, 5, 5120) * MIB,
       multipartUploadExpirySeconds: read.integer('MULTIPART_UPLOAD_EXPIRY', 86400, 60, 30 * 86400),
+      reservationSeconds: read.integer('UPLOAD_RESERVATION_SECONDS', 3600, 1, 7 * 86400),
     },
     purge: {
       softDeleteRetentionDays: read.integer('SOFT_DELETE_RETENTION_DAYS', 30, 0, 36500),

@@ -3,7 +3,7 @@ import { ormConfig } from '../mikro-orm.config';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { createS3Client, S3Storage } from './storage/s3-storage';
+import { openS3Storage } from './storage/s3-storage';
 import type { StorageBackend } from './storage/storage-backend';
 
 export interface Connections {
@@ -19,14 +19,13 @@ export async function connect(config: Config, log: Logger, metrics?: Metrics): P
     ormConfig(config.database.url, { colors: false, logger: (message) => log.debug({ event: 'orm' }, message) }),
   );
   await orm.getMigrator().up();
-  const s3 = createS3Client(config.s3);
-  metrics?.instrument(s3);
+  const s3 = openS3Storage(config, log, metrics);
   return {
     orm,
-    storage: new S3Storage(s3, config.s3.bucket, config.encryption, log),
+    storage: s3.storage,
     async close() {
       await orm.close();
-      s3.destroy();
+      s3.close();
     },
   };
 }

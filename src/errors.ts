@@ -1,16 +1,9 @@
-/** The error codes of API.md: codes are for programs, messages for people. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'FILE_TOO_LARGE'
-  | 'UNSUPPORTED_FILE_TYPE'
-  | 'CONFLICT'
-  | 'STORAGE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
+/**
+ * The error codes of API.md, each with the HTTP status it answers with where a
+ * route speaks plain HTTP. Codes are for programs, messages for people; this
+ * table is the one list of them.
+ */
+const HTTP_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -20,12 +13,18 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
-};
+} as const;
+
+export type ErrorCode = keyof typeof HTTP_STATUS;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(HTTP_STATUS, code);
+}
 
 /**
- * The one error type services throw. The GraphQL formatError and the download
- * route's handler turn it into extensions.code / an HTTP status; anything that is
- * not an AppError becomes INTERNAL_SERVER_ERROR with no internals.
+ * The one error type services throw. The GraphQL formatError and the HTTP error
+ * writer turn it into extensions.code / an HTTP status; anything that is not an
+ * AppError becomes INTERNAL_SERVER_ERROR with no internals.
  */
 export class AppError extends Error {
   constructor(
@@ -53,8 +52,16 @@ export const Errors = {
   conflict: (message: string) => new AppError('CONFLICT', message),
   storageUnavailable: (cause: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'File storage is unavailable, try again later', { cause }),
+  // The same code (a backing service is down, try again), but an operator reading it must know which one.
+  databaseUnavailable: (cause: unknown) =>
+    new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause }),
 };
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/** A client's error that must not be mistaken for a backing service's outage. */
+export function isRefusal(error: unknown): error is AppError {
+  return isAppError(error) && error.code !== 'STORAGE_UNAVAILABLE' && error.code !== 'INTERNAL_SERVER_ERROR';
 }

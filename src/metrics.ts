@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export type UploadPath = 'multipart' | 'direct';
@@ -61,24 +60,5 @@ export class Metrics {
   uploaded(path: UploadPath, bytes: number): void {
     this.filesUploaded.inc({ path });
     this.uploadBytes.inc({ path }, bytes);
-  }
-
-  /** Times every command the client sends: the SDK's own middleware, so no call site can forget. */
-  instrument(client: S3Client): void {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-        const stop = this.s3Duration.startTimer({ operation });
-        try {
-          const result = await next(args);
-          stop({ outcome: 'ok' });
-          return result;
-        } catch (error) {
-          stop({ outcome: (error as { name?: string }).name === 'NoSuchKey' || (error as { name?: string }).name === 'NotFound' ? 'not_found' : 'error' });
-          throw error;
-        }
-      },
-      { step: 'initialize', name: 'fileServerMetrics' },
-    );
   }
 }

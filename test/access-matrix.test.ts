@@ -58,12 +58,11 @@ const ON_FILES: Record<string, Partial<Record<Caller, Row>>> = {
                                other: [NF,        'ok',      NF,        NF,        NF],
                                admin: ['ok',      'ok',      NF,        NF,        NF],
                            anonymous: [NF,        'ok',      NF,        NF,        NF] },
-  // Anonymous is left out here: the README says only `files` needs a token and that the
-  // upload does not exist for anyone but its owner (NOT_FOUND); the server answers
-  // UNAUTHENTICATED. Put the row back once the two agree.
+  // Resuming an upload is its owner's business: anonymous callers are asked for a token first.
   'uploadedParts':           { owner: [NF,        NF,        NF,        'ok',      NF],
                                other: nobody,
-                               admin: nobody },
+                               admin: nobody,
+                           anonymous: noToken },
   'completeUpload':          { owner: ['ok',      'ok',      NF,        BAD,       NF],
                                other: nobody,
                                admin: ['ok',      'ok',      NF,        BAD,       NF],
@@ -208,7 +207,7 @@ const ID_OPERATIONS: Record<string, (caller: Caller, target: Fixture) => Promise
     if (response.status === 200) {
       return Buffer.from(await response.arrayBuffer()).equals(fixtures.png) ? 'ok' : 'ok, but other bytes';
     }
-    const code = ((await response.json()) as { error?: { code?: string } }).error?.code;
+    const code = ((await response.json()) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
     const expectedStatus = { NOT_FOUND: 404, UNAUTHENTICATED: 401 }[code ?? ''];
     return response.status === expectedStatus ? String(code) : `${code} with HTTP ${response.status}`;
   },

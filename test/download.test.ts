@@ -55,7 +55,7 @@ describe('GET /files/:id/download', () => {
   it('answers a range past the end with BAD_USER_INPUT, not a storage failure', async () => {
     const response = await get(file.id, { ...(await auth()), range: `bytes=${bytes.length + 10}-${bytes.length + 20}` });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as any).error.code).toBe('BAD_USER_INPUT');
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('answers If-None-Match with the current ETag with 304 and no body', async () => {
@@ -71,7 +71,7 @@ describe('GET /files/:id/download', () => {
     expect((await get(file.id, { authorization: 'Bearer not.a.token' })).status).toBe(401);
     for (const response of [await get(file.id, await auth(someUser())), await get(file.id), await get('00000000-0000-4000-8000-000000000000', await auth()), await get('nope', await auth())]) {
       expect(response.status).toBe(404);
-      expect(((await response.json()) as any).error.code).toBe('NOT_FOUND');
+      expect(((await response.json()) as any).errors[0].extensions.code).toBe('NOT_FOUND');
     }
   });
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/embedded-postgres';
 import { createLogger } from '../src/logger';
+import { errorCode } from './support/error-code';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { freePort } from './support/global-setup';
 import { halfUpload } from './support/half-upload';
@@ -22,17 +23,35 @@ describe('S3 faults', () => {
     await s3.dispose();
   });
 
-  it('S3 that hangs: the request still ends, within S3_TIMEOUT_SECONDS per attempt, with no row', async () => {
+  it('S3 that accepts connections and never answers: STORAGE_UNAVAILABLE within S3_TIMEOUT_SECONDS, retries included, and no row', async () => {
     const proxy = await TcpProxy.start(s3.port);
-    const slow = await startTestServer({ ...s3.env(proxy.port), S3_TIMEOUT_SECONDS: '1' });
-    try {
-      proxy.mode = 'stall';
+    const timeoutSeconds = 2;
+    const slow = await startTestServer({ ...s3.env(proxy.port), S3_TIMEOUT_SECONDS: String(timeoutSeconds) });
+    // The SDK makes 3 attempts: a bound per attempt would answer after 3 timeouts, not 1.
+    const inTime = async (work: () => Promise<string | undefined>) => {
       const started = Date.now();
-      const answer = await slow.upload(someUser(), { name: 'stall.png', bytes: fixtures.png });
-      const elapsed = Date.now() - started;
-      expect(answer.errors?.[0].extensions?.code).toBe('STORAGE_UNAVAILABLE');
-      expect(elapsed).toBeLessThan(15_000);
-      expect(await slow.rowCount()).toBe(0);
+      const code = await work();
+      return { code, inTime: Date.now() - started < timeoutSeconds * 1000 + 1500 };
+    };
+    try {
+      const user = someUser();
+      const client = await slow.client(user);
+      const stored = await slow.upload(user, { name: 'before.png', bytes: fixtures.png });
+      const id = stored.data!.uploadFile.id;
+      const rows = await slow.rowCount();
+      proxy.mode = 'stall';
+
+      const expected = { code: 'STORAGE_UNAVAILABLE', inTime: true };
+      expect(await inTime(async () => (await slow.upload(user, { name: 'stall.png', bytes: fixtures.png })).errors?.[0].extensions?.code)).toEqual(expected);
+      expect(await inTime(() => errorCode(client.request(`query($id: ID!) { fileMetadata(id: $id) { etag } }`, { id })))).toEqual(expected);
+      expect(await inTime(() => errorCode(client.request(`mutation($id: ID!) { copyFile(id: $id) { id } }`, { id })))).toEqual(expected);
+      expect(
+        await inTime(async () => {
+          const response = await fetch(`${slow.url}/files/${id}/download`, { headers: { authorization: `Bearer ${await slow.token(user)}` } });
+          return ((await response.json()) as any).errors[0].extensions.code;
+        }),
+      ).toEqual(expected);
+      expect(await slow.rowCount()).toBe(rows);
     } finally {
       proxy.mode = 'pass';
       await slow.stop().catch(() => undefined); // its bucket is the shared fault bucket: nothing to drop there

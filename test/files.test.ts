@@ -161,10 +161,12 @@ describe('presignedUrl, fileMetadata, uploadConfig', () => {
 
   it('reads metadata live from storage', async () => {
     const user = someUser();
-    const file = await uploaded(user, 'doc.pdf');
-    const { fileMetadata } = await (await server.client(user)).request<any>(`query($id: ID!) { fileMetadata(id: $id) { contentType fileSize lastModified etag serverSideEncryption metadata } }`, { id: file.id });
+    const file = await uploaded(user, 'doc.pdf', { metadata: { project: 'apollo', tags: ['a', 'b'] } });
+    const { fileMetadata } = await (await server.client(user)).request<any>(`query($id: ID!) { fileMetadata(id: $id) { contentType fileSize lastModified etag serverSideEncryption metadata objectMetadata } }`, { id: file.id });
     expect(fileMetadata).toMatchObject({ contentType: 'application/pdf', fileSize: fixtures.pdf.length, serverSideEncryption: 'AES256' });
-    expect(fileMetadata.metadata).toEqual({ 'file-id': file.id, 'owner-id': encodeURIComponent(user), 'original-name': 'doc.pdf' });
+    // metadata: the file's own (as the seed's "Get File Metadata" returns it); objectMetadata: what storage holds.
+    expect(fileMetadata.metadata).toEqual({ project: 'apollo', tags: ['a', 'b'] });
+    expect(fileMetadata.objectMetadata).toEqual({ 'file-id': file.id, 'owner-id': encodeURIComponent(user), 'original-name': 'doc.pdf' });
     expect(fileMetadata.etag).toMatch(/^"[0-9a-f]{32}"$/);
   });
 

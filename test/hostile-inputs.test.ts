@@ -61,7 +61,7 @@ const REQUEST_UPLOAD = 'mutation ($input: RequestUploadInput!) { requestUpload(i
 
 /** The first error code of a GraphQL or download-route answer, else "ok". */
 function answerOf(json: any): string {
-  return json?.errors?.[0]?.extensions?.code ?? json?.error?.code ?? 'ok';
+  return json?.errors?.[0]?.extensions?.code ?? 'ok';
 }
 
 /** An accepted upload names what it stored; a refused one its code. */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PART_SIZE, PARTS_IN_FLIGHT } from '../src/storage/s3-storage';
-import { writeStream } from '../src/storage/stream-writer';
+import { untimed, writeStream } from '../src/storage/stream-writer';
 import { createTestResources, type TestResources } from './support/test-server';
 
 // The writer behind every streamed upload, against the real storage: part boundaries, failures.
@@ -38,7 +38,7 @@ it.each([
 ])('stores %s byte for byte', async (_case, size) => {
   const bytes = randomBytes(size);
   const key = `writer/${size}`;
-  await writeStream(resources.s3, { Bucket: resources.bucket, Key: key, ContentType: 'application/octet-stream' }, chunked(bytes), sizes);
+  await writeStream(resources.s3, { Bucket: resources.bucket, Key: key, ContentType: 'application/octet-stream' }, chunked(bytes), sizes, untimed);
   expect(sha(await stored(key))).toBe(sha(bytes));
 });
 
@@ -49,7 +49,7 @@ it('aborts the multipart upload when the body fails, leaving no object and no pa
     throw failure;
   })());
   const key = 'writer/failed';
-  await expect(writeStream(resources.s3, { Bucket: resources.bucket, Key: key, ContentType: 'application/octet-stream' }, body, sizes)).rejects.toBe(failure);
+  await expect(writeStream(resources.s3, { Bucket: resources.bucket, Key: key, ContentType: 'application/octet-stream' }, body, sizes, untimed)).rejects.toBe(failure);
   const objects = await resources.s3.send(new ListObjectsV2Command({ Bucket: resources.bucket, Prefix: key }));
   const uploads = await resources.s3.send(new ListMultipartUploadsCommand({ Bucket: resources.bucket, Prefix: key }));
   expect([objects.KeyCount ?? 0, uploads.Uploads ?? []]).toEqual([0, []]);

@@ -1,6 +1,6 @@
 import { ConnectionException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { FileEntity, FileStatus } from '../../entities/file.entity';
-import { AppError, Errors } from '../errors';
+import { Errors } from '../errors';
 import { fileRecord, type FileRecord, type FileRow } from './file-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,6 +69,11 @@ export class FileRepository {
     await guard(() => this.em.flush());
   }
 
+  /** Pushes a PENDING file's reservation forward, without loading it (a streamed upload in progress). */
+  async extendReservation(id: string, until: Date): Promise<void> {
+    await guard(() => this.em.getConnection().execute(`update files set upload_expires_at = ? where id = ? and status = 'PENDING'`, [until, id]));
+  }
+
   async remove(file: FileEntity): Promise<void> {
     await guard(() => this.em.removeAndFlush(file));
   }
@@ -121,7 +126,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     if (error instanceof ConnectionException || /^(08|57P)/.test(code ?? '') || UNREACHABLE.test(message ?? '')) {
-      throw new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause: error });
+      throw Errors.databaseUnavailable(error);
     }
     throw error;
   }

@@ -1,20 +1,19 @@
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
 import { MAX_PRESIGNED_EXPIRY_SECONDS } from '../config';
-import { FileEntity, FileStatus } from '../../entities/file.entity';
+import { type FileEntity, FileStatus } from '../../entities/file.entity';
 import { Errors } from '../errors';
 import type { Logger } from '../logger';
 import type { ObjectInfo, ObjectStream, StorageBackend } from '../storage/storage-backend';
 import { canSee, isOwnerOrAdmin, requireActor } from './file-access';
 import { contentDisposition, dispositionKind } from './content-disposition';
-import { validateFolder } from './file-names';
 import type { FilePolicy } from './file-policy';
 import { expectedMimeFor } from './file-types';
 import type { FileRepository, Page } from './file-repository';
 import type { FileRecord } from './file-record';
 import { decodeCursor } from './cursor';
-import { objectKey } from './key-naming';
-import { forgetReservation, markAvailable, removeObject, reserveKey } from './key-reservation';
+import { newFile } from './new-file';
+import type { NewFileLifecycle } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
 
 const MAX_PAGE_SIZE = 100;
@@ -55,7 +54,9 @@ export class FileService {
     private readonly storage: StorageBackend,
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
+    private readonly lifecycle: NewFileLifecycle,
     private readonly log: Logger,
+    private readonly publicBaseUrl?: string,
   ) {}
 
   /** Null when the file does not exist or the actor may not see it. */
@@ -109,11 +110,17 @@ export class FileService {
     return { url, method: 'GET', expiresAt: new Date(Date.now() + seconds * 1000) };
   }
 
-  /** The seed's "Get File Metadata": read live from storage. */
-  async objectInfo(actor: Actor | null, id: string): Promise<ObjectInfo> {
+  /** The seed's "Get File Metadata": the object as storage describes it, with the file's own metadata. */
+  async objectInfo(actor: Actor | null, id: string): Promise<{ file: FileRecord; object: ObjectInfo }> {
     const file = await this.findAvailable(actor, id);
-    const info = await this.storage.head(file.s3Key);
-    return { ...info, serverSideEncryption: info.serverSideEncryption ?? file.serverSideEncryption ?? undefined };
+    const object = await this.storage.head(file.s3Key);
+    return { file, object: { ...object, serverSideEncryption: object.serverSideEncryption ?? file.serverSideEncryption ?? undefined } };
+  }
+
+  /** Where PUBLIC_BASE_URL (a CDN in front of the bucket) serves an available public file; null otherwise. */
+  publicUrl(file: FileRecord): string | null {
+    if (!this.publicBaseUrl || !file.isPublic || file.status !== FileStatus.AVAILABLE) return null;
+    return `${this.publicBaseUrl}/${file.s3Key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
   /** Null when the client's copy is current (If-None-Match). */
@@ -129,48 +136,25 @@ export class FileService {
   async copy(actor: Actor | null, id: string, request: CopyRequest = {}): Promise<FileEntity> {
     const user = requireActor(actor);
     const source = await this.findAvailable(user, id);
-    const folder = request.newFolder === undefined || request.newFolder === null ? source.folder : validateFolder(request.newFolder);
-    const { originalName, extension } = request.newName ? this.policy.checkName(request.newName) : source;
+    const name = request.newName ? this.policy.checkName(request.newName) : source;
     // jpg → jpeg is the same type; png → pdf would make the recorded type a lie.
-    const expected = expectedMimeFor(extension);
-    const sameType = expected ? expected === expectedMimeFor(source.extension) : extension === source.extension;
+    const expected = expectedMimeFor(name.extension);
+    const sameType = expected ? expected === expectedMimeFor(source.extension) : name.extension === source.extension;
     if (!sameType) {
-      throw Errors.unsupportedType(`A .${source.extension} file cannot be copied to a .${extension} name`);
+      throw Errors.unsupportedType(`A .${source.extension} file cannot be copied to a .${name.extension} name`);
     }
-    const copy = Object.assign(new FileEntity(), {
-      ownerId: user.userId,
-      originalName,
-      extension,
-      folder,
-      bucket: this.storage.bucket,
-      contentType: source.contentType,
-      size: source.size,
-      checksumSha256: source.checksumSha256,
+    const copy = newFile(user, name, {
+      folder: request.newFolder ?? source.folder,
       description: source.description,
-      metadata: request.newMetadata ? this.policy.checkMetadata(request.newMetadata) : source.metadata,
+      metadata: request.newMetadata ?? source.metadata,
       isPublic: request.isPublic ?? false,
-      copiedFrom: this.files.reference(source.id),
+    }, { policy: this.policy, bucket: this.storage.bucket, rules: this.rules });
+    copy.copiedFrom = this.files.reference(source.id);
+    await this.lifecycle.reserve(copy, 'copy');
+    return this.lifecycle.settle(copy, 'copy', async () => {
+      const written = await this.storage.copy(source.s3Key, copy.s3Key, { contentType: source.contentType, metadata: objectMetadata(copy) }, source.size);
+      return { size: source.size, contentType: source.contentType, checksumSha256: source.checksumSha256, serverSideEncryption: written.serverSideEncryption ?? null };
     });
-    copy.s3Key = objectKey(this.rules, { fileId: copy.id, folder, originalName, extension, now: copy.createdAt });
-    await reserveKey(this.files, this.storage, this.rules, copy);
-    const started = Date.now();
-    let copied = false;
-    try {
-      const written = await this.storage.copy(source.s3Key, copy.s3Key, {
-        contentType: copy.contentType,
-        metadata: objectMetadata(copy),
-      });
-      copied = true;
-      copy.serverSideEncryption = written.serverSideEncryption ?? null;
-      markAvailable(copy);
-      await this.files.save();
-    } catch (error) {
-      if (copied) await removeObject(this.storage, copy.s3Key, this.log);
-      await forgetReservation(this.files, copy, this.log, error);
-      throw error;
-    }
-    this.log.info({ event: 's3_file_copied', fileId: copy.id, sourceId: source.id, userId: user.userId, bytes: copy.size, durationMs: Date.now() - started });
-    return copy;
   }
 
   async update(actor: Actor | null, id: string, request: UpdateRequest): Promise<FileEntity> {
@@ -185,9 +169,11 @@ export class FileService {
   async delete(actor: Actor | null, id: string, hardDelete: boolean): Promise<boolean> {
     const file = await this.findOwned(actor, id);
     // A pending upload has nothing worth keeping: deleting it is always final.
-    const final = hardDelete || file.status === FileStatus.PENDING;
-    if (final) {
-      if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
+    if (file.status === FileStatus.PENDING) {
+      await this.lifecycle.abandon(file, requireActor(actor));
+      return true;
+    }
+    if (hardDelete) {
       await this.storage.delete(file.s3Key);
       await this.files.remove(file);
     } else if (file.status !== FileStatus.DELETED) {
@@ -195,7 +181,7 @@ export class FileService {
       file.deletedAt = new Date();
       await this.files.save();
     }
-    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete: final, bytes: file.size });
+    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete, bytes: file.size });
     return true;
   }
 

@@ -1,17 +1,15 @@
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
 import { FileStatus, type FileEntity } from '../../entities/file.entity';
-import { AppError, Errors, isAppError } from '../errors';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
+import { Errors } from '../errors';
 import type { StorageBackend, StoredPart } from '../storage/storage-backend';
 import { requireActor } from './file-access';
 import type { FilePolicy } from './file-policy';
 import type { FileRepository } from './file-repository';
-import { SNIFF_BYTES } from './file-types';
-import { forgetReservation, markAvailable, reserveKey } from './key-reservation';
 import { newFile } from './new-file';
+import type { NewFileLifecycle } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
+import { checkUploadedObject } from './uploaded-object-check';
 import type { DeclaredFile } from './upload.service';
 
 const MIB = 1024 * 1024;
@@ -47,32 +45,34 @@ export class MultipartUploadService {
     private readonly storage: StorageBackend,
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
+    private readonly lifecycle: NewFileLifecycle,
   ) {}
 
   async request(actor: Actor | null, declared: DeclaredFile): Promise<MultipartTicket> {
-    const user = requireActor(actor);
-    const { contentType } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
-    if (declared.size > MAX_OBJECT_BYTES) throw Errors.tooLarge(MAX_OBJECT_BYTES);
-    const partSize = this.partSizeFor(declared.size);
-    const file = newFile(user, declared.filename, declared, { policy: this.policy, storage: this.storage, rules: this.rules });
-    Object.assign(file, {
-      contentType,
-      size: declared.size,
-      partSize,
-      uploadExpiresAt: new Date(Date.now() + this.rules.multipartUploadExpirySeconds * 1000),
-    });
-    await reserveKey(this.files, this.storage, this.rules, file);
     try {
-      file.multipartUploadId = await this.storage.createMultipartUpload(file.s3Key, { contentType, metadata: objectMetadata(file) });
-      await this.files.save();
+      const user = requireActor(actor);
+      const { contentType, ...name } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
+      if (declared.size > MAX_OBJECT_BYTES) throw Errors.tooLarge(MAX_OBJECT_BYTES);
+      const partSize = this.partSizeFor(declared.size);
+      const file = newFile(user, name, declared, { policy: this.policy, bucket: this.storage.bucket, rules: this.rules });
+      Object.assign(file, {
+        contentType,
+        size: declared.size,
+        partSize,
+        uploadExpiresAt: new Date(Date.now() + this.rules.multipartUploadExpirySeconds * 1000),
+      });
+      await this.lifecycle.reserve(file, 'resumable');
+      try {
+        file.multipartUploadId = await this.storage.createMultipartUpload(file.s3Key, { contentType, metadata: objectMetadata(file) });
+        await this.files.save();
+      } catch (error) {
+        await this.lifecycle.discard(file, 'resumable', error, false);
+      }
+      return { file, partSize, partCount: partCountOf(file), expiresAt: file.uploadExpiresAt! };
     } catch (error) {
-      if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId).catch(() => undefined);
-      await forgetReservation(this.files, file, this.log, error);
+      this.lifecycle.rejected(actor?.userId ?? null, 'resumable', error);
       throw error;
     }
-    return { file, partSize, partCount: partCountOf(file), expiresAt: file.uploadExpiresAt! };
   }
 
   async signParts(actor: Actor | null, id: string, partNumbers: number[], checksumsSha256?: string[] | null): Promise<PartUrl[]> {
@@ -118,7 +118,6 @@ export class MultipartUploadService {
    */
   async complete(actor: Actor | null, id: string, parts: { partNumber: number; etag: string }[]): Promise<FileEntity> {
     const file = await this.pendingUpload(actor, id);
-    const user = requireActor(actor);
     const count = partCountOf(file);
     const numbers = parts.map((part) => part.partNumber);
     if (numbers.length !== count || numbers.some((n, i) => n !== i + 1)) {
@@ -133,32 +132,15 @@ export class MultipartUploadService {
         throw Errors.badInput(`Part ${part.partNumber} has ${held.size} bytes, not ${partLength(file, part.partNumber)}`);
       }
     }
-    const written = await this.storage.completeMultipartUpload(file.s3Key, file.multipartUploadId!, parts.map((part) => ({ partNumber: part.partNumber, etag: stored.get(part.partNumber)!.etag })));
+    await this.storage.completeMultipartUpload(file.s3Key, file.multipartUploadId!, parts.map((part) => ({ partNumber: part.partNumber, etag: stored.get(part.partNumber)!.etag })), file.size);
     file.multipartUploadId = null;
-    try {
-      const object = await this.storage.head(file.s3Key);
-      this.policy.checkSize(object.size);
-      if (object.size !== file.size) throw Errors.badInput(`The upload has ${object.size} bytes, not the ${file.size} declared`);
-      file.contentType = await this.policy.checkContent(file.extension, await this.storage.readStart(file.s3Key, SNIFF_BYTES));
-      file.serverSideEncryption = object.serverSideEncryption ?? written.serverSideEncryption ?? null;
-    } catch (error) {
-      if (!isAppError(error) || error.code === 'STORAGE_UNAVAILABLE') throw error;
-      await this.discard(file, error);
-    }
-    markAvailable(file);
-    await this.files.save();
-    this.log.info({ event: 's3_file_uploaded', fileId: file.id, userId: user.userId, bytes: file.size, path: 'direct-multipart', parts: count });
-    this.metrics.uploaded('direct', file.size);
-    return file;
+    return this.lifecycle.settle(file, 'resumable', async () => checkUploadedObject(this.storage, this.policy, file, await this.storage.head(file.s3Key)));
   }
 
   /** Ends a pending direct upload (resumable or not): parts, object and row go. */
   async abort(actor: Actor | null, id: string): Promise<boolean> {
-    const file = await this.ownPending(actor, id);
-    if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
-    await this.storage.delete(file.s3Key);
-    await this.files.remove(file);
-    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: file.ownerId, reason: 'upload_aborted' });
+    const user = requireActor(actor);
+    await this.lifecycle.abandon(await this.ownPending(user, id), user);
     return true;
   }
 
@@ -175,8 +157,7 @@ export class MultipartUploadService {
     const file = await this.ownPending(actor, id);
     if (!file.multipartUploadId) throw Errors.fileNotFound();
     if (file.uploadExpiresAt && file.uploadExpiresAt.getTime() <= Date.now()) {
-      await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
-      await this.discard(file, Errors.badInput('The upload has expired; request a new one'));
+      await this.lifecycle.discard(file, 'resumable', Errors.badInput('The upload has expired; request a new one'));
     }
     return file;
   }
@@ -189,13 +170,6 @@ export class MultipartUploadService {
     return file;
   }
 
-  private async discard(file: FileEntity, reason: AppError): Promise<never> {
-    await this.storage.delete(file.s3Key);
-    await this.files.remove(file);
-    this.log.info({ event: 'upload_rejected', fileId: file.id, userId: file.ownerId, code: reason.code, reason: reason.message, path: 'direct-multipart' });
-    this.metrics.rejected.inc({ code: reason.code });
-    throw reason;
-  }
 }
 
 function partCountOf(file: FileEntity): number {

@@ -15,7 +15,7 @@ export interface InspectionResult {
  * refused type never reaches storage. Nothing else is buffered.
  */
 export class UploadInspector extends Transform {
-  private bytesSeen = 0;
+  private received = 0;
   private readonly hash: Hash = createHash('sha256');
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -42,15 +42,20 @@ export class UploadInspector extends Transform {
     this.once('close', () => this.settleType.reject(new Error('The upload ended before its type was known')));
   }
 
+  /** Bytes received so far. */
+  get bytesSeen(): number {
+    return this.received;
+  }
+
   get result(): InspectionResult {
     if (this.contentType === undefined) throw new Error('The upload has not been inspected to its end');
     this.digest ??= this.hash.digest('hex');
-    return { size: this.bytesSeen, sha256: this.digest, contentType: this.contentType };
+    return { size: this.received, sha256: this.digest, contentType: this.contentType };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytesSeen += chunk.length;
-    if (this.bytesSeen > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
+    this.received += chunk.length;
+    if (this.received > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
     this.hash.update(chunk);
     if (this.contentType !== undefined) {
       if (this.mustBeText && chunk.includes(0)) return done(Errors.unsupportedType('The content is not text'));
@@ -63,7 +68,7 @@ export class UploadInspector extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.bytesSeen === 0) return done(Errors.badInput('The file is empty'));
+    if (this.received === 0) return done(Errors.badInput('The file is empty'));
     if (this.contentType === undefined) return this.release(done);
     done();
   }

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { AppError, Errors } from '../errors';
+import { Errors } from '../errors';
+import { uploadParserError } from '../http/upload-parser-errors';
 
 /**
  * The bytes of an upload as the client sends them. When the client's side breaks
@@ -9,10 +10,9 @@ import { AppError, Errors } from '../errors';
  */
 export function clientUploadStream(source: Readable): Readable {
   const bytes = new PassThrough();
-  source.on('error', (error: Error & { status?: number }) => {
-    bytes.destroy(
-      error.status === 413 ? new AppError('FILE_TOO_LARGE', error.message) : Errors.badInput(`The upload did not arrive whole: ${error.message}`),
-    );
+  source.on('error', (error: Error) => {
+    const refusal = uploadParserError(error);
+    bytes.destroy(refusal.code === 'FILE_TOO_LARGE' ? refusal : Errors.badInput(`The upload did not arrive whole: ${error.message}`));
   });
   bytes.on('close', () => {
     if (!source.readableEnded) source.resume(); // discard the rest, so the client still reads our answer

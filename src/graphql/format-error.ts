@@ -1,12 +1,11 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { isAppError, type ErrorCode } from '../errors';
+import { isAppError, isErrorCode } from '../errors';
 import type { Logger } from '../logger';
 
 // Apollo's own codes for requests that never reached a resolver; API.md knows them as bad input.
 const REQUEST_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
-const KNOWN_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'FILE_TOO_LARGE', 'UNSUPPORTED_FILE_TYPE', 'CONFLICT', 'STORAGE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR'] satisfies ErrorCode[]);
 
 /**
  * The one place where errors become GraphQL answers: an AppError keeps its code
@@ -18,7 +17,7 @@ export function createFormatError(log: Logger) {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (isAppError(original)) {
-      if (original.code === 'STORAGE_UNAVAILABLE') log.warn({ event: 'storage_unavailable', err: original.cause });
+      if (original.code === 'STORAGE_UNAVAILABLE') log.warn({ event: 'storage_unavailable', reason: original.message, err: original.cause });
       return { ...base, message: original.message, extensions: { code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
@@ -28,7 +27,7 @@ export function createFormatError(log: Logger) {
     }
     const code = String(formatted.extensions?.code ?? '');
     if (REQUEST_ERRORS.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
-    if (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
+    if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
     log.error({ event: 'internal_error', err: original });
     return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { writeError } from './send-error';
 
 /**
  * Graceful shutdown for the HTTP side. Once draining, the server keeps its port
@@ -16,7 +17,7 @@ export class Drain {
       res.setHeader('Connection', 'close');
       if (req.path === '/readyz') return void res.status(503).json({ status: 'draining' });
       res.setHeader('Retry-After', '1');
-      return void res.status(503).json({ errors: [{ message: 'The server is shutting down; retry', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      return writeError(res, 503, 'INTERNAL_SERVER_ERROR', 'The server is shutting down; retry');
     }
     this.inFlight++;
     res.once('close', () => {

@@ -1,6 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { isAppError, type ErrorCode } from '../errors';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isAppError } from '../errors';
+import type { Logger } from '../logger';
 import { actorOf } from './authenticate';
+import { sendError, writeError } from './send-error';
+import { uploadParserError } from './upload-parser-errors';
 
 /**
  * Multipart requests are the one kind a browser may send cross-site without a
@@ -11,7 +14,7 @@ const requirePreflightForMultipart: RequestHandler = (req, res, next) => {
   const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
   if (multipart && !req.headers['apollo-require-preflight'] && !req.headers['x-apollo-operation-name']) {
     req.resume();
-    return sendGraphQLError(res, 400, 'BAD_USER_INPUT', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF protection)');
+    return writeError(res, 400, 'BAD_USER_INPUT', 'Multipart requests must carry an Apollo-Require-Preflight header (CSRF protection)');
   }
   next();
 };
@@ -21,7 +24,7 @@ const requireUserForMultipart: RequestHandler = (req, res, next) => {
   const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
   if (multipart && !actorOf(res.locals)) {
     req.resume();
-    return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required to upload');
+    return writeError(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required to upload');
   }
   next();
 };
@@ -40,7 +43,7 @@ export function refuseDeclaredOversize(maxBytes: number): RequestHandler {
     const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
     if (multipart || declared <= maxBytes) return next();
     res.setHeader('Connection', 'close');
-    sendGraphQLError(res, 413, 'BAD_USER_INPUT', `The request body is larger than ${maxBytes} bytes`);
+    writeError(res, 413, 'BAD_USER_INPUT', `The request body is larger than ${maxBytes} bytes`);
   };
 }
 
@@ -48,7 +51,7 @@ export function refuseDeclaredOversize(maxBytes: number): RequestHandler {
 export function limitBatch(max: number): RequestHandler {
   return (req, res, next) => {
     if (Array.isArray(req.body) && req.body.length > max) {
-      return sendGraphQLError(res, 400, 'BAD_USER_INPUT', `A batch may hold at most ${max} operations; this one has ${req.body.length}`);
+      return writeError(res, 400, 'BAD_USER_INPUT', `A batch may hold at most ${max} operations; this one has ${req.body.length}`);
     }
     next();
   };
@@ -58,25 +61,19 @@ export function limitBatch(max: number): RequestHandler {
 export const graphqlBodyErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
   req.resume();
-  if (isAppError(error)) return sendGraphQLError(res, error.httpStatus, error.code, error.message);
+  if (isAppError(error)) return writeError(res, error.httpStatus, error.code, error.message);
   const status = Number((error as { status?: number }).status) || 400;
-  const message = (error as Error).message;
-  if (status === 413) {
-    const tooManyFiles = /max file uploads exceeded/.test(message);
-    const code: ErrorCode = req.headers['content-type']?.startsWith('multipart/') && !tooManyFiles ? 'FILE_TOO_LARGE' : 'BAD_USER_INPUT';
-    return sendGraphQLError(res, 413, code, message);
-  }
   // graphql-upload-minimal calls a multipart body with neither operations nor map a 500; it is the client's.
-  if (status >= 500 && !/couldn't find any files or JSON/.test(message)) return next(error);
-  sendGraphQLError(res, 400, 'BAD_USER_INPUT', message);
+  if (status >= 500 && !/couldn't find any files or JSON/.test((error as Error).message)) return next(error);
+  const refusal = uploadParserError(error as Error);
+  // 413 stays 413 (a field or a file too large), whichever code it carries.
+  writeError(res, status === 413 ? 413 : refusal.httpStatus, refusal.code, refusal.message);
 };
 
 /** The last handler: whatever reaches it is answered as JSON, never Express's HTML page with a stack. */
-export const lastErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
-  if (res.headersSent) return next(error);
-  sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-};
-
-function sendGraphQLError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+export function lastErrorHandler(log: Logger): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    sendError(res, error, log);
+  };
 }

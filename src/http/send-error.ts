@@ -1,18 +1,24 @@
 import type { Response } from 'express';
-import { isAppError } from '../errors';
+import { AppError, type ErrorCode, isAppError } from '../errors';
 import type { Logger } from '../logger';
 
-/** The download route's one error handler: an AppError's status and code, anything else a bare 500. */
+/**
+ * The one JSON shape of an error answered over plain HTTP (the download route,
+ * the request guards, the draining answer, the last-resort handler): GraphQL's,
+ * so that a client reads every error of this server the same way.
+ */
 export function sendError(res: Response, error: unknown, log: Logger): void {
   if (res.headersSent) {
     // The body was under way: all that is left is to cut the connection, so the client sees it short.
     res.destroy(error instanceof Error ? error : undefined);
     return;
   }
-  if (isAppError(error)) {
-    res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
-    return;
-  }
-  log.error({ event: 'internal_error', err: error });
-  res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
+  if (!isAppError(error)) log.error({ event: 'internal_error', err: error });
+  const known = isAppError(error) ? error : new AppError('INTERNAL_SERVER_ERROR', 'Internal server error');
+  writeError(res, known.httpStatus, known.code, known.message);
+}
+
+/** An answer of the server's own making, with a status the code alone does not give (413 for a body, 503 while draining). */
+export function writeError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }

@@ -1,22 +1,32 @@
 import 'reflect-metadata';
+import 'dotenv/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from '../../mikro-orm.config';
+import { startServices } from '../boot';
+import { configOrExit } from '../cli-config';
+import { createLogger } from '../logger';
 
 /**
- * Writes a migration for the difference between the entities and the database at
- * DATABASE_URL (apply the existing ones first), then list it in migrations/index.ts.
- * Usage: DATABASE_URL=postgres://... npm run migration:create
+ * npm run migration:create
+ * Writes a migration for the difference between the entities and the database
+ * (DATABASE_URL, or the embedded one under DATA_DIR, as `npm start` uses), after
+ * applying the existing ones; then list it in migrations/index.ts.
  */
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL: set it to a database with the existing migrations applied');
-  const orm = await MikroORM.init(ormConfig(url));
+  const config = configOrExit(process.env);
+  const log = createLogger(config.logLevel, 2);
+  const services = await startServices(config, log, { attach: true });
   try {
-    await orm.getMigrator().up();
-    const result = await orm.getMigrator().createMigration();
-    console.log(result.fileName ? `wrote migrations/${result.fileName}` : 'no changes');
+    const orm = await MikroORM.init(ormConfig(services.config.database.url!));
+    try {
+      await orm.getMigrator().up();
+      const result = await orm.getMigrator().createMigration();
+      console.log(result.fileName ? `wrote migrations/${result.fileName}` : 'no changes');
+    } finally {
+      await orm.close();
+    }
   } finally {
-    await orm.close();
+    await services.stop();
   }
 }
 

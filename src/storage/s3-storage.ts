@@ -8,7 +8,10 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetBucketEncryptionCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -24,9 +27,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { AppError, Errors, isAppError } from '../errors';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { GetUrlSigner } from './get-url-signer';
-import { writeStream } from './stream-writer';
-import type { ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, StoredPart, WriteResult } from './storage-backend';
+import { instrumentS3 } from './s3-metrics';
+import { writeStream, type Timed } from './stream-writer';
+import type { BucketProtections, ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, StoredPart, WriteResult } from './storage-backend';
 
 /** Streamed bodies larger than one part go as a multipart upload (stream-writer.ts). */
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -34,6 +39,12 @@ export const PART_SIZE = 8 * 1024 * 1024;
 // flat (bench: peak RSS during 1 GB 1.14-1.16 x that during 10 MB; 4 made it 1.34-1.46,
 // for 15-30 % more speed on Ceph RGW and none on s3rver).
 export const PARTS_IN_FLIGHT = 2;
+/**
+ * A request that moves an object's bytes inside storage (a copy, a multipart
+ * completion) may take longer than the timeout: it gets one more second per this
+ * many bytes (AWS copies at hundreds of MB/s; the floor is far below).
+ */
+const STORAGE_BYTES_PER_SECOND_FLOOR = 10 * 1024 * 1024;
 
 export function createS3Client(s3: Config['s3']): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: 64 };
@@ -62,16 +73,47 @@ export function createS3Client(s3: Config['s3']): S3Client {
   });
 }
 
+/**
+ * The bucket of the configuration, its requests timed in `metrics`. Presigned URLs
+ * name S3_PUBLIC_ENDPOINT_URL when it is set (a second client, for signing only).
+ */
+export function openS3Storage(config: Config, log: Logger, metrics?: Metrics): { storage: S3Storage; close(): void } {
+  const client = createS3Client(config.s3);
+  if (metrics) instrumentS3(client, metrics.s3Duration);
+  const signer = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : client;
+  const storage = new S3Storage({ client, signer, bucket: config.s3.bucket, encryption: config.encryption, timeoutSeconds: config.s3.timeoutSeconds, log });
+  return {
+    storage,
+    close() {
+      client.destroy();
+      signer.destroy();
+    },
+  };
+}
+
+export interface S3StorageOptions {
+  client: S3Client;
+  /** Signs presigned URLs (never sends a request): the client itself, unless browsers reach storage by another address. */
+  signer: S3Client;
+  bucket: string;
+  encryption: Config['encryption'];
+  timeoutSeconds: number;
+  log?: Logger;
+}
+
 export class S3Storage implements StorageBackend {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly signer: S3Client;
+  private readonly encryption: Config['encryption'];
+  private readonly timeoutMs: number;
+  private readonly log?: Logger;
   private readonly getUrls: GetUrlSigner;
 
-  constructor(
-    private readonly client: S3Client,
-    readonly bucket: string,
-    private readonly encryption: Config['encryption'],
-    private readonly log?: Logger,
-  ) {
-    this.getUrls = new GetUrlSigner(client, bucket);
+  constructor(options: S3StorageOptions) {
+    ({ client: this.client, signer: this.signer, bucket: this.bucket, encryption: this.encryption, log: this.log } = options);
+    this.timeoutMs = options.timeoutSeconds * 1000;
+    this.getUrls = new GetUrlSigner(this.signer, this.bucket);
   }
 
   get requestedEncryption(): string | undefined {
@@ -83,7 +125,7 @@ export class S3Storage implements StorageBackend {
     // meanwhile is a 412 (CONFLICT), never overwritten.
     const target = { Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() };
     try {
-      const written = await writeStream(this.client, target, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT });
+      const written = await writeStream(this.client, target, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT }, this.timed);
       return { etag: written.ETag, serverSideEncryption: this.confirmedEncryption(written.ServerSideEncryption) };
     } catch (error) {
       // The body's own error (too large, wrong type) is the reason; storage merely saw it.
@@ -92,7 +134,7 @@ export class S3Storage implements StorageBackend {
   }
 
   async head(key: string): Promise<ObjectInfo> {
-    const answer = await this.attempt(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    const answer = await this.request((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }));
     return {
       size: answer.ContentLength ?? 0,
       contentType: answer.ContentType,
@@ -115,8 +157,9 @@ export class S3Storage implements StorageBackend {
 
   async get(key: string, options: { range?: string; ifNoneMatch?: string } = {}): Promise<ObjectStream | null> {
     try {
-      const answer = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch }),
+      // The deadline ends once the answer starts: the body streams for as long as its reader reads.
+      const answer = await this.timed((abortSignal) =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch }), { abortSignal }),
       );
       return {
         body: answer.Body as Readable,
@@ -138,9 +181,9 @@ export class S3Storage implements StorageBackend {
     return Buffer.concat(chunks);
   }
 
-  async copy(sourceKey: string, targetKey: string, options: PutOptions): Promise<WriteResult> {
+  async copy(sourceKey: string, targetKey: string, options: PutOptions, size: number): Promise<WriteResult> {
     try {
-      const answer = await this.client.send(
+      const answer = await this.timed((abortSignal) => this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: targetKey,
@@ -150,7 +193,8 @@ export class S3Storage implements StorageBackend {
           MetadataDirective: 'REPLACE',
           ...this.sse(),
         }),
-      );
+        { abortSignal },
+      ), size);
       return { etag: answer.CopyObjectResult?.ETag, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
     } catch (error) {
       // Ceph RGW 16 cannot copy an encrypted object in place (501): copy it through this server instead.
@@ -163,7 +207,7 @@ export class S3Storage implements StorageBackend {
   }
 
   async delete(key: string): Promise<void> {
-    await this.attempt(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    await this.request((abortSignal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }));
   }
 
   async presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string> {
@@ -187,7 +231,7 @@ export class S3Storage implements StorageBackend {
     const headers: Record<string, string> = { 'Content-Type': options.contentType, 'If-None-Match': '*' };
     if (sse.ServerSideEncryption) headers['x-amz-server-side-encryption'] = sse.ServerSideEncryption;
     if (sse.SSEKMSKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = sse.SSEKMSKeyId;
-    const url = await getSignedUrl(this.client, command, {
+    const url = await getSignedUrl(this.signer, command, {
       expiresIn: options.expiresIn,
       // Signing content-length makes storage refuse a body of any other size.
       signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
@@ -198,9 +242,10 @@ export class S3Storage implements StorageBackend {
   }
 
   async createMultipartUpload(key: string, options: PutOptions): Promise<string> {
-    const answer = await this.attempt(() =>
+    const answer = await this.request((abortSignal) =>
       this.client.send(
         new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() }),
+        { abortSignal },
       ),
     );
     if (!answer.UploadId) throw Errors.storageUnavailable(new Error('CreateMultipartUpload answered no UploadId'));
@@ -221,7 +266,7 @@ export class S3Storage implements StorageBackend {
       ChecksumSHA256: part.checksumSha256,
     });
     const headers: Record<string, string> = part.checksumSha256 ? { 'x-amz-checksum-sha256': part.checksumSha256 } : {};
-    const url = await getSignedUrl(this.client, command, {
+    const url = await getSignedUrl(this.signer, command, {
       expiresIn: part.expiresIn,
       // A part of any other length, or other bytes than the bound checksum, is refused by storage.
       signableHeaders: new Set(['content-length', ...Object.keys(headers)]),
@@ -234,8 +279,8 @@ export class S3Storage implements StorageBackend {
     const parts: StoredPart[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.attempt(() =>
-        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+      const page = await this.request((abortSignal) =>
+        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }), { abortSignal }),
       );
       for (const part of page.Parts ?? []) {
         parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
@@ -245,8 +290,8 @@ export class S3Storage implements StorageBackend {
     return parts;
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<WriteResult> {
-    const answer = await this.attempt(() =>
+  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[], size: number): Promise<WriteResult> {
+    const answer = await this.request((abortSignal) =>
       this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -255,14 +300,16 @@ export class S3Storage implements StorageBackend {
           MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
           IfNoneMatch: '*',
         }),
+        { abortSignal },
       ),
+      size,
     );
     return { etag: answer.ETag || undefined, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     try {
-      await this.attempt(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+      await this.request((abortSignal) => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), { abortSignal }));
     } catch (error) {
       if (isAppError(error) && error.code === 'NOT_FOUND') return;
       throw error;
@@ -272,7 +319,7 @@ export class S3Storage implements StorageBackend {
   async *listObjects(): AsyncIterable<{ key: string; lastModified: Date }> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.attempt(() => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken })));
+      const page = await this.request((abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken }), { abortSignal }));
       for (const object of page.Contents ?? []) yield { key: object.Key!, lastModified: object.LastModified ?? new Date(0) };
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
@@ -284,7 +331,7 @@ export class S3Storage implements StorageBackend {
     let UploadIdMarker: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
+        const page = await this.timed((abortSignal) => this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }), { abortSignal }));
         for (const upload of page.Uploads ?? []) uploads.push({ key: upload.Key!, uploadId: upload.UploadId!, initiated: upload.Initiated ?? new Date(0) });
         [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
       } while (KeyMarker);
@@ -302,7 +349,7 @@ export class S3Storage implements StorageBackend {
    */
   async supportsConditionalWrites(): Promise<boolean> {
     const key = `.file-server-probe/${randomUUID()}`;
-    const write = () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'probe', IfNoneMatch: '*' }));
+    const write = () => this.timed((abortSignal) => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: 'probe', IfNoneMatch: '*' }), { abortSignal }));
     try {
       await write();
       await write();
@@ -316,7 +363,40 @@ export class S3Storage implements StorageBackend {
   }
 
   async ping(): Promise<void> {
-    await this.attempt(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+    await this.request((abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal }));
+  }
+
+  /** The seed's bucket hardening, as storage reports it; 'unknown' where it does not answer these calls. */
+  async protections(): Promise<BucketProtections> {
+    const Bucket = this.bucket;
+    const [versioning, encryption, publicAccessBlock] = await Promise.all([
+      this.protection(
+        (abortSignal) => this.client.send(new GetBucketVersioningCommand({ Bucket }), { abortSignal }),
+        (answer) => answer.Status === 'Enabled',
+        [],
+      ),
+      this.protection(
+        (abortSignal) => this.client.send(new GetBucketEncryptionCommand({ Bucket }), { abortSignal }),
+        (answer) => (answer.ServerSideEncryptionConfiguration?.Rules ?? []).length > 0,
+        ['ServerSideEncryptionConfigurationNotFoundError'],
+      ),
+      this.protection(
+        (abortSignal) => this.client.send(new GetPublicAccessBlockCommand({ Bucket }), { abortSignal }),
+        ({ PublicAccessBlockConfiguration: block }) =>
+          Boolean(block?.BlockPublicAcls && block.IgnorePublicAcls && block.BlockPublicPolicy && block.RestrictPublicBuckets),
+        ['NoSuchPublicAccessBlockConfiguration'],
+      ),
+    ]);
+    return { versioning, encryption, publicAccessBlock };
+  }
+
+  /** 'on' or 'off' from storage's answer (or an error that means "not configured"); 'unknown' for anything else. */
+  private async protection<T>(call: (abortSignal: AbortSignal) => Promise<T>, isOn: (answer: T) => boolean, offErrors: string[]): Promise<'on' | 'off' | 'unknown'> {
+    try {
+      return isOn(await this.timed(call)) ? 'on' : 'off';
+    } catch (error) {
+      return offErrors.includes((error as { name?: string }).name ?? '') ? 'off' : 'unknown';
+    }
   }
 
   private sse(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
@@ -329,9 +409,25 @@ export class S3Storage implements StorageBackend {
     return echoed ?? this.requestedEncryption;
   }
 
-  private async attempt<T>(request: () => Promise<T>): Promise<T> {
+  /**
+   * One SDK call under a deadline: it answers, retries included, within
+   * S3_TIMEOUT_SECONDS (plus an allowance for `bytes` moved inside storage), or
+   * is aborted. The SDK's own socket timeout only bounds each attempt's idle time.
+   */
+  private readonly timed: Timed = async (call, bytes = 0) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`No answer from storage within ${this.timeoutMs} ms`)), this.timeoutMs + (bytes / STORAGE_BYTES_PER_SECOND_FLOOR) * 1000);
     try {
-      return await request();
+      return await call(controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /** A timed call whose errors become AppErrors. */
+  private async request<T>(call: (abortSignal: AbortSignal) => Promise<T>, bytes = 0): Promise<T> {
+    try {
+      return await this.timed(call, bytes);
     } catch (error) {
       throw translate(error);
     }

@@ -37,6 +37,13 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
+/** The seed's bucket hardening; 'unknown' where storage does not answer the question. */
+export interface BucketProtections {
+  versioning: 'on' | 'off' | 'unknown';
+  encryption: 'on' | 'off' | 'unknown';
+  publicAccessBlock: 'on' | 'off' | 'unknown';
+}
+
 export interface StoredPart {
   partNumber: number;
   size: number;
@@ -60,7 +67,8 @@ export interface StorageBackend {
   get(key: string, options?: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null>;
   /** The first bytes of an object, for sniffing its type. */
   readStart(key: string, bytes: number): Promise<Buffer>;
-  copy(sourceKey: string, targetKey: string, options: PutOptions): Promise<WriteResult>;
+  /** `size`: the object's, so that a large copy gets the time it needs. */
+  copy(sourceKey: string, targetKey: string, options: PutOptions, size: number): Promise<WriteResult>;
   delete(key: string): Promise<void>;
   presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string>;
   presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength: number }): Promise<PresignedPut>;
@@ -74,7 +82,7 @@ export interface StorageBackend {
   ): Promise<PresignedPut>;
   /** The parts storage holds, in order. NOT_FOUND when the upload is gone. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
-  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<WriteResult>;
+  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[], size: number): Promise<WriteResult>;
   /** Removes the upload and its parts; an upload already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /** Every object in the bucket, page by page (for the purge's orphan check). */
@@ -85,4 +93,5 @@ export interface StorageBackend {
   supportsConditionalWrites(): Promise<boolean>;
   /** Throws STORAGE_UNAVAILABLE when the bucket cannot be reached. */
   ping(): Promise<void>;
+  protections(): Promise<BucketProtections>;
 }

@@ -25,6 +25,12 @@ export interface PartSizes {
   partsInFlight: number;
 }
 
+/** Runs one SDK call under storage's deadline (s3-storage.ts); `bytes`: what the call moves inside storage. */
+export type Timed = <T>(call: (abortSignal: AbortSignal) => Promise<T>, bytes?: number) => Promise<T>;
+
+/** No deadline: for benchmarks and tests that call the writer alone. */
+export const untimed: Timed = (call) => call(new AbortController().signal);
+
 export interface Written {
   ETag?: string;
   ServerSideEncryption?: string;
@@ -38,7 +44,7 @@ export interface Written {
  * concatenated every part into a new buffer, and collecting those cost the garbage
  * collector more CPU than the upload spent hashing (BENCHMARKS.md).
  */
-export async function writeStream(client: S3Client, target: StreamTarget, body: Readable, sizes: PartSizes): Promise<Written> {
+export async function writeStream(client: S3Client, target: StreamTarget, body: Readable, sizes: PartSizes, timed: Timed): Promise<Written> {
   // Held until the body outgrows one part: a small file never takes a part buffer.
   const held: Buffer[] = [];
   let heldBytes = 0;
@@ -52,13 +58,13 @@ export async function writeStream(client: S3Client, target: StreamTarget, body: 
       held.push(chunk);
       heldBytes += chunk.length;
       if (heldBytes > sizes.partSize) {
-        multipart = await MultipartWriter.start(client, target, sizes);
+        multipart = await MultipartWriter.start(client, target, sizes, timed);
         for (const early of held.splice(0)) await multipart.write(early);
       }
     }
     if (!multipart) {
       const whole = Buffer.concat(held, heldBytes);
-      return await client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, IfNoneMatch: '*' }));
+      return await timed((abortSignal) => client.send(new PutObjectCommand({ ...target, Body: whole, ContentLength: whole.length, IfNoneMatch: '*' }), { abortSignal }));
     }
     return await multipart.finish();
   } catch (error) {
@@ -81,14 +87,15 @@ class MultipartWriter {
     private readonly target: StreamTarget,
     private readonly uploadId: string,
     private readonly sizes: PartSizes,
+    private readonly timed: Timed,
   ) {
     this.part = Buffer.allocUnsafeSlow(sizes.partSize);
   }
 
-  static async start(client: S3Client, target: StreamTarget, sizes: PartSizes): Promise<MultipartWriter> {
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand(target));
+  static async start(client: S3Client, target: StreamTarget, sizes: PartSizes, timed: Timed): Promise<MultipartWriter> {
+    const { UploadId } = await timed((abortSignal) => client.send(new CreateMultipartUploadCommand(target), { abortSignal }));
     if (!UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
-    return new MultipartWriter(client, target, UploadId, sizes);
+    return new MultipartWriter(client, target, UploadId, sizes, timed);
   }
 
   /** Resolves when the chunk is copied; waits while every part slot is on the wire (back-pressure). */
@@ -108,14 +115,17 @@ class MultipartWriter {
     if (this.failure) throw this.failure;
     const Parts = this.completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
     const { Bucket, Key } = this.target;
-    return this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: this.uploadId, MultipartUpload: { Parts }, IfNoneMatch: '*' }));
+    const size = this.partNumber * this.sizes.partSize; // at most: the last part may be short
+    const complete = new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: this.uploadId, MultipartUpload: { Parts }, IfNoneMatch: '*' });
+    return this.timed((abortSignal) => this.client.send(complete, { abortSignal }), size);
   }
 
   /** Best effort: when storage is unreachable, the purge removes the parts later. */
   async abort(): Promise<void> {
     await Promise.all(this.sending);
     const { Bucket, Key } = this.target;
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: this.uploadId })).catch(() => undefined);
+    const abort = new AbortMultipartUploadCommand({ Bucket, Key, UploadId: this.uploadId });
+    await this.timed((abortSignal) => this.client.send(abort, { abortSignal })).catch(() => undefined);
   }
 
   private async send(): Promise<void> {
@@ -126,7 +136,7 @@ class MultipartWriter {
     const { Bucket, Key } = this.target;
     const request = new UploadPartCommand({ Bucket, Key, UploadId: this.uploadId, PartNumber, Body: buffer.subarray(0, this.filled), ContentLength: this.filled });
     // Never rejects: a failure is kept and thrown by the next send or by finish.
-    const sent: Promise<void> = this.client.send(request).then(
+    const sent: Promise<void> = this.timed((abortSignal) => this.client.send(request, { abortSignal })).then(
       (answer) => {
         this.completed.push({ PartNumber, ETag: answer.ETag });
         this.spare.push(buffer);

@@ -2,7 +2,8 @@ import net from 'node:net';
 
 /**
  * A TCP proxy in front of a real server, to make it slow for real: in "stall"
- * mode it accepts connections and forwards nothing, like a server that hangs.
+ * mode it accepts connections and forwards nothing, on new connections and on
+ * those already open (kept alive by the client), like a server that hangs.
  */
 export class TcpProxy {
   mode: 'pass' | 'stall' = 'pass';
@@ -20,7 +21,9 @@ export class TcpProxy {
       if (proxy!.mode === 'stall') return; // hold the connection open, answer nothing
       const upstream = net.connect(targetPort, '127.0.0.1');
       proxy!.track(upstream);
-      client.pipe(upstream).pipe(client);
+      // Requests are dropped, not queued, while stalled: what the server never saw, it never answers.
+      client.on('data', (chunk) => proxy!.mode === 'pass' && upstream.write(chunk));
+      upstream.pipe(client);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
     });
