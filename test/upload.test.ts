@@ -221,4 +221,20 @@ describe('uploadFile (multipart through the server)', () => {
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     await expectNothingLeft(before);
   });
+
+  it('answers 1 MB of metadata in the operations field with BAD_USER_INPUT, not FILE_TOO_LARGE, leaving nothing', async () => {
+    const before = await snapshot();
+    const form = new FormData();
+    // A JSON string holding an object is accepted for JSONObject: here, one far over the field limit.
+    const metadata = JSON.stringify({ filler: 'x'.repeat(1024 * 1024) });
+    form.append('operations', JSON.stringify({ query: 'mutation($f: Upload!, $i: UploadFileInput) { uploadFile(file: $f, input: $i) { id } }', variables: { f: null, i: { metadata } } }));
+    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+    form.append('0', new Blob([fixtures.png]), 'a.png');
+    const headers = { 'apollo-require-preflight': 'true', authorization: `Bearer ${await server.token(someUser())}` };
+    const response = await fetch(`${server.url}/graphql`, { method: 'POST', body: form, headers });
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0].message).toMatch(/operations/);
+    await expectNothingLeft(before);
+  });
 });

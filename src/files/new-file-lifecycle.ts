@@ -109,8 +109,9 @@ export class NewFileLifecycle {
       if (clientWrote && !isRefusal(error)) throw error;
       return this.discard(file, arrival, error, objectStored);
     }
-    const event = arrival === 'copy' ? 's3_file_copied' : 's3_file_uploaded';
-    this.log.info({ event, fileId: file.id, userId: file.ownerId, bytes: file.size, durationMs: Date.now() - started, path: arrival });
+    const done = { fileId: file.id, userId: file.ownerId, bytes: file.size, durationMs: Date.now() - started };
+    if (arrival === 'copy') this.log.info({ event: 's3_file_copied', ...done, sourceId: file.copiedFrom?.id });
+    else this.log.info({ event: 's3_file_uploaded', ...done, path: arrival });
     if (arrival !== 'copy') this.metrics.uploaded(arrival === 'stream' ? 'multipart' : 'direct', file.size);
     return file;
   }

@@ -15,8 +15,28 @@ export interface HalfUpload {
  * finish() is called: an upload that is in flight for as long as a test needs.
  */
 export function halfUpload(port: number, token: string, bytes: Buffer): HalfUpload {
+  const upload = openUpload(port, token, bytes.length);
+  const half = Math.floor(bytes.length / 2);
+  const started = new Promise<void>((resolve) => upload.request.write(Buffer.concat([upload.head, bytes.subarray(0, half)]), () => resolve()));
+  return { started, response: upload.response, finish: () => upload.request.end(Buffer.concat([bytes.subarray(half), upload.tail])) };
+}
+
+/** A real multipart upload sent a slice at a time, `intervalMs` apart: a slow link that keeps making progress. */
+export async function trickleUpload(port: number, token: string, bytes: Buffer, slices: number, intervalMs: number): Promise<string> {
+  const upload = openUpload(port, token, bytes.length);
+  upload.request.write(upload.head);
+  const size = Math.ceil(bytes.length / slices);
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    upload.request.write(bytes.subarray(offset, offset + size));
+  }
+  upload.request.end(upload.tail);
+  return upload.response;
+}
+
+function openUpload(port: number, token: string, fileLength: number) {
   const boundary = `----half${randomBytes(8).toString('hex')}`;
-  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id size } }', variables: { f: null } });
+  const operations = JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id size status } }', variables: { f: null } });
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
@@ -32,7 +52,7 @@ export function halfUpload(port: number, token: string, bytes: Buffer): HalfUplo
       authorization: `Bearer ${token}`,
       'apollo-require-preflight': 'true',
       'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': head.length + bytes.length + tail.length,
+      'content-length': head.length + fileLength + tail.length,
     },
   });
   const response = new Promise<string>((resolve, reject) => {
@@ -43,7 +63,5 @@ export function halfUpload(port: number, token: string, bytes: Buffer): HalfUplo
       res.on('end', () => resolve(body));
     });
   });
-  const half = Math.floor(bytes.length / 2);
-  const started = new Promise<void>((resolve) => request.write(Buffer.concat([head, bytes.subarray(0, half)]), () => resolve()));
-  return { started, response, finish: () => request.end(Buffer.concat([bytes.subarray(half), tail])) };
+  return { request, head, tail, response };
 }

@@ -13,7 +13,7 @@ import {
 import { GraphQLClient } from 'graphql-request';
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
-import { startApp, type RunningApp } from '../../src/app';
+import { startApp, type AppParts, type RunningApp } from '../../src/app';
 import { parseConfig, type Config, type Env } from '../../src/config';
 import { createLogger } from '../../src/logger';
 
@@ -102,7 +102,10 @@ export async function createTestResources(): Promise<TestResources> {
  * database and bucket (which the first one removes); with `resources`, on those
  * (which their creator removes).
  */
-export async function startTestServer(env: Env = {}, options: { shareWith?: TestServer; resources?: TestResources } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Env = {},
+  options: { shareWith?: TestServer; resources?: TestResources; parts?: AppParts; logTo?: NodeJS.WritableStream } = {},
+): Promise<TestServer> {
   const resources = options.shareWith?.resources ?? options.resources ?? (await createTestResources());
   const { s3, bucket } = resources;
   const secret = options.shareWith?.config.auth.jwtSecret ?? randomBytes(24).toString('hex');
@@ -115,7 +118,7 @@ export async function startTestServer(env: Env = {}, options: { shareWith?: Test
     ...resources.env,
     ...env,
   });
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(config.logLevel, options.logTo), options.parts);
 
   const token: TestServer['token'] = (userId, options = {}) =>
     new SignJWT({ roles: options.admin ? ['admin'] : [] })
