@@ -20,7 +20,8 @@ let port: number;
 beforeAll(async () => {
   port = await freePort();
   [server, browser] = await Promise.all([
-    startTestServer({ PORT: String(port), CORS_ORIGINS: `http://localhost:${port}` }),
+    // PUBLIC_BASE_URL: a CDN's address for public files (the page links to it; no test follows the link).
+    startTestServer({ PORT: String(port), CORS_ORIGINS: `http://localhost:${port}`, PUBLIC_BASE_URL: `http://127.0.0.1:${port}/cdn` }),
     launchChromium(),
   ]);
   await applyReadmeCorsRule(server);
@@ -277,6 +278,8 @@ describe('the file manager at /', () => {
     await edited.getByText('Public', { exact: true }).waitFor();
     const afterEdit = (await filesOf(user)).find((file) => file.id === original.id)!;
     expect(afterEdit).toMatchObject({ description: 'The plan for next year', metadata: { project: 'apollo', year: 2025 }, isPublic: true });
+    // Now public: its badge links to where the CDN serves it.
+    expect(await edited.getByRole('link', { name: 'Public', exact: true }).getAttribute('href')).toBe(`http://127.0.0.1:${port}/cdn/${afterEdit.s3Key.split('/').map(encodeURIComponent).join('/')}`);
 
     // Deleting for good: soft delete first, then "Delete forever" among the deleted, confirmed.
     await row(page, 'plan.pdf', { folder: 'archive/2024' }).getByRole('button', { name: 'Delete' }).click();

@@ -533,7 +533,10 @@
       file.description ? el('div', { className: 'description muted small' }, file.description) : null,
     );
     var folder = file.folder ? el('button', { type: 'button', className: 'linkish', dataset: { action: 'folder' }, title: 'Show only this folder' }, file.folder) : el('span', { className: 'muted' }, '—');
-    var access = el('span', { className: 'badge ' + (file.isPublic ? 'public' : 'private') }, file.isPublic ? 'Public' : 'Private');
+    // A public file served by a CDN (PUBLIC_BASE_URL): its badge is the link to share.
+    var access = file.publicUrl
+      ? el('a', { className: 'badge public', href: file.publicUrl, target: '_blank', rel: 'noopener noreferrer', title: 'Public link: ' + file.publicUrl }, 'Public')
+      : el('span', { className: 'badge ' + (file.isPublic ? 'public' : 'private') }, file.isPublic ? 'Public' : 'Private');
     var status = deleted || pending ? el('span', { className: 'badge ' + file.status.toLowerCase() }, deleted ? 'Deleted' : 'Pending') : null;
 
     var actions = el('td', { className: 'actions' });
