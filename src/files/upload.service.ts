@@ -57,7 +57,6 @@ export class UploadService {
       return await this.lifecycle.settle(file, 'stream', () => this.receive(file, incoming.stream));
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
-      incoming.stream.on('error', () => undefined); // its failure is already the answer, or beside the point
       this.lifecycle.rejected(actor?.userId ?? null, 'stream', error);
       throw error;
     }

@@ -14,6 +14,10 @@ export function clientUploadStream(source: Readable): Readable {
     const refusal = uploadParserError(error);
     bytes.destroy(refusal.code === 'FILE_TOO_LARGE' ? refusal : Errors.badInput(`The upload did not arrive whole: ${error.message}`));
   });
+  // Its consumer (a pipeline) hears the failure through its own listener. A client that
+  // breaks off after the consumer has stopped listening (the upload was already refused)
+  // must not crash the process with an unheard 'error' event (seen on Node 22 and 24).
+  bytes.on('error', () => undefined);
   bytes.on('close', () => {
     if (!source.readableEnded) source.resume(); // discard the rest, so the client still reads our answer
   });
