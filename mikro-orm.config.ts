@@ -2,6 +2,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { FileEntity } from './entities/file.entity';
+import { JobQueueInstance } from './entities/job-queue-instance.entity';
 import { migrationsList } from './migrations';
 
 /**
@@ -11,12 +12,14 @@ import { migrationsList } from './migrations';
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: [FileEntity],
+    entities: [FileEntity, JobQueueInstance],
     // ts-morph takes seconds to start; decorator metadata is enough.
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     migrations: { migrationsList, path: 'migrations', pathTs: 'migrations', transactional: true, snapshot: false },
     pool: { min: 0, max: 10 },
+    // The job queue's own tables (graphile-worker) are not the entities': never diff or drop them.
+    schemaGenerator: { ignoreSchema: ['graphile_worker'] },
     allowGlobalContext: false,
     ...overrides,
   });

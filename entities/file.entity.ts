@@ -4,9 +4,24 @@ import { BigIntType, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Uniqu
 export enum FileStatus {
   /** Reserved: bytes are on their way (a streamed upload, or a direct upload not yet completed). */
   PENDING = 'PENDING',
+  /** A direct upload's bytes are all there; the processing pass (checksums, scan, image) runs. */
+  PROCESSING = 'PROCESSING',
   AVAILABLE = 'AVAILABLE',
+  /** The pass found malware: the bytes are served to nobody; the purge removes them after the retention period. */
+  QUARANTINED = 'QUARANTINED',
   /** Soft-deleted: the object is kept until a hard delete or the purge. */
   DELETED = 'DELETED',
+}
+
+/** What the processing pass learns of an image (API.md, "Images"). */
+export interface ImageInfo {
+  /** As displayed: EXIF orientation applied. */
+  width: number;
+  height: number;
+  format: string;
+  hasAlpha: boolean;
+  /** Filled in by the pass's queued half for streamed uploads; null until then. */
+  blurhash: string | null;
 }
 
 /** The database's picture of one stored object. */
@@ -48,6 +63,18 @@ export class FileEntity {
 
   @Property({ type: 'text', nullable: true })
   checksumSha256: string | null = null;
+
+  /** CRC-32 of the stored bytes (what a ZIP entry records), from the processing pass. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  checksumCrc32: number | null = null;
+
+  /** The scanner's name for what it found (QUARANTINED files). */
+  @Property({ type: 'text', nullable: true })
+  malwareSignature: string | null = null;
+
+  /** Null for files that are not images (or are too large to decode). */
+  @Property({ type: 'jsonb', nullable: true })
+  image: ImageInfo | null = null;
 
   @Property({ type: 'text', nullable: true })
   description: string | null = null;

@@ -1,5 +1,5 @@
 import parseTimestamp from 'postgres-date';
-import type { FileEntity, FileStatus } from '../../entities/file.entity';
+import type { FileEntity, FileStatus, ImageInfo } from '../../entities/file.entity';
 
 /**
  * A file as read, not to be changed: what queries return. An entity is one too.
@@ -21,6 +21,9 @@ export interface FileRow {
   /** bigint: pg returns it as text so that no digit is lost; file sizes fit a double. */
   size: string;
   checksum_sha256: string | null;
+  checksum_crc32: string | null;
+  malware_signature: string | null;
+  image: ImageInfo | null;
   description: string | null;
   metadata: Record<string, unknown>;
   is_public: boolean;
@@ -47,6 +50,9 @@ export function fileRecord(row: FileRow): FileRecord {
     extension: row.extension,
     size: Number(row.size),
     checksumSha256: row.checksum_sha256,
+    checksumCrc32: row.checksum_crc32 === null ? null : Number(row.checksum_crc32),
+    malwareSignature: row.malware_signature,
+    image: row.image,
     description: row.description,
     metadata: row.metadata,
     isPublic: row.is_public,
