@@ -1,5 +1,6 @@
+# Node 24, the current LTS: the runtime the project recommends (CI runs it on PostgreSQL 15 and Ceph RGW).
 # Build stage: compile TypeScript with the dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ COPY migrations migrations
 RUN npx tsc -p tsconfig.build.json
 
 # Runtime stage: production dependencies and the compiled code, run as a non-root user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
