@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
-import type { FileEntity } from '../entities/file.entity';
+import type { FileRecord } from '../src/files/file-record';
 import type { Context } from '../src/graphql/context';
 import { clientUploadStream } from '../src/graphql/client-upload-stream';
 import { UploadScalar } from '../src/graphql/scalars';
@@ -16,7 +16,7 @@ export class FileMutationResolver {
     @Arg('file', () => UploadScalar) upload: FileUpload,
     @Ctx() ctx: Context,
     @Arg('input', () => UploadFileInput, { nullable: true }) input?: UploadFileInput,
-  ): Promise<FileEntity> {
+  ): Promise<FileRecord> {
     // busboy leaves filename undefined for an empty filename="": that is an empty name.
     return ctx.uploads.upload(ctx.actor, { filename: upload.filename ?? '', stream: clientUploadStream(upload.createReadStream()) }, input ?? {});
   }
@@ -27,7 +27,7 @@ export class FileMutationResolver {
   }
 
   @Mutation(() => FileType)
-  completeUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity> {
+  completeUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord> {
     return ctx.uploads.completeUpload(ctx.actor, id);
   }
 
@@ -36,12 +36,12 @@ export class FileMutationResolver {
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
     @Arg('input', () => CopyFileInput, { nullable: true }) input?: CopyFileInput,
-  ): Promise<FileEntity> {
+  ): Promise<FileRecord> {
     return ctx.files.copy(ctx.actor, id, input ?? {});
   }
 
   @Mutation(() => FileType)
-  updateFile(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFileInput) input: UpdateFileInput, @Ctx() ctx: Context): Promise<FileEntity> {
+  updateFile(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFileInput) input: UpdateFileInput, @Ctx() ctx: Context): Promise<FileRecord> {
     return ctx.files.update(ctx.actor, id, input);
   }
 
@@ -55,7 +55,7 @@ export class FileMutationResolver {
   }
 
   @Mutation(() => FileType)
-  restoreFile(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileEntity> {
+  restoreFile(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord> {
     return ctx.files.restore(ctx.actor, id);
   }
 }

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { isOwnerOrAdmin } from '../src/files/file-access';
 import type { FileRecord } from '../src/files/file-record';
 import { encodeCursor } from '../src/files/cursor';
 import type { Context } from '../src/graphql/context';
@@ -59,6 +60,11 @@ export class FileResolver {
   @Query(() => UploadConfig)
   uploadConfig(@Ctx() ctx: Context): UploadConfig {
     return ctx.policy.describe();
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'What the malware scanner found, for QUARANTINED files; owner and administrators only' })
+  malwareSignature(@Root() file: FileRecord, @Ctx() ctx: Context): string | null {
+    return isOwnerOrAdmin(ctx.actor, file) ? file.malwareSignature : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'PUBLIC_BASE_URL + the object key, for available public files when PUBLIC_BASE_URL is set (a CDN in front of the bucket)' })

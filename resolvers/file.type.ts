@@ -1,8 +1,17 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { FileStatus } from '../entities/file.entity';
+import { FileStatus, type ImageInfo } from '../entities/file.entity';
 import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 
-registerEnumType(FileStatus, { name: 'FileStatus' });
+registerEnumType(FileStatus, {
+  name: 'FileStatus',
+  valuesConfig: {
+    PENDING: { description: 'Bytes not all there yet (an upload in progress, a direct upload not completed)' },
+    PROCESSING: { description: 'The processing pass runs (checksums, malware scan, image analysis); its bytes answer FILE_NOT_READY' },
+    AVAILABLE: { description: 'Ready' },
+    QUARANTINED: { description: 'Malware was found: its bytes are served to nobody' },
+    DELETED: { description: 'Soft-deleted: in the trash until restored, hard-deleted or purged' },
+  },
+});
 
 /** The API's picture of a file. Resolvers return FileRecords (entities or rows read), whose fields have the same names. */
 @ObjectType('File')
@@ -31,8 +40,11 @@ export class FileType {
   @Field(() => SafeIntScalar, { description: 'Size in bytes' })
   size: number;
 
-  @Field(() => String, { nullable: true, description: 'SHA-256 (hex) of the stored bytes; null for direct uploads' })
+  @Field(() => String, { nullable: true, description: 'SHA-256 (hex) of the stored bytes; never null on an AVAILABLE file (but files stored before the processing pass existed)' })
   checksumSha256: string | null;
+
+  @Field(() => ImageInfoType, { nullable: true, description: 'Null for files that are not images, or too large to decode (IMAGE_MAX_PIXELS)' })
+  image: ImageInfo | null;
 
   @Field(() => String, { nullable: true })
   description: string | null;
@@ -62,6 +74,24 @@ export class FileType {
 
   @Field(() => DateTimeScalar, { nullable: true })
   deletedAt: Date | null;
+}
+
+@ObjectType('ImageInfo')
+export class ImageInfoType {
+  @Field(() => Int, { description: 'As displayed (EXIF orientation applied)' })
+  width: number;
+
+  @Field(() => Int)
+  height: number;
+
+  @Field({ description: 'jpeg, png, webp, gif, avif, tiff' })
+  format: string;
+
+  @Field()
+  hasAlpha: boolean;
+
+  @Field(() => String, { nullable: true, description: 'A placeholder an SPA can paint before the image loads (a streamed upload\'s follows shortly from the job queue)' })
+  blurhash: string | null;
 }
 
 @ObjectType()

@@ -1,5 +1,6 @@
 import { IsOptional, Length, MaxLength, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { FileStatus } from '../entities/file.entity';
 import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 
 // Lengths here are the coarse limits; the file policy checks what names and folders may contain.
@@ -37,6 +38,9 @@ export class FileFilter {
 
   @Field(() => ID, { nullable: true, description: 'Administrators only' })
   ownerId?: string | null;
+
+  @Field(() => FileStatus, { nullable: true, description: 'That status alone (DELETED: the trash; QUARANTINED: administrators). Default: AVAILABLE, and one\'s own PROCESSING and QUARANTINED files' })
+  status?: FileStatus | null;
 }
 
 @InputType()

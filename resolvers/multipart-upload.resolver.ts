@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { FileEntity } from '../entities/file.entity';
+import type { FileRecord } from '../src/files/file-record';
 import type { Context } from '../src/graphql/context';
 import { FileType } from './file.type';
 import { CompletedPartInput, RequestUploadInput } from './inputs';
@@ -33,7 +33,7 @@ export class MultipartUploadResolver {
     @Arg('id', () => ID) id: string,
     @Arg('parts', () => [CompletedPartInput]) parts: CompletedPartInput[],
     @Ctx() ctx: Context,
-  ): Promise<FileEntity> {
+  ): Promise<FileRecord> {
     return ctx.multipart.complete(ctx.actor, id, parts);
   }
 

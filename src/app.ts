@@ -34,6 +34,12 @@ import { webRouter } from './http/web-pages';
 import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { ImageAnalyser } from './images/image-analyser';
+import { GraphileJobQueue } from './jobs/graphile-job-queue';
+import { registerProcessingJobs } from './processing/processing-jobs';
+import { ProcessingPass } from './processing/processing-pass';
+import { ClamdScanner } from './scanning/clamd-scanner';
+import type { MalwareScanner } from './scanning/malware-scanner';
 import { reportBucketProtections } from './storage/bucket-protections';
 import type { StorageBackend } from './storage/storage-backend';
 
@@ -70,17 +76,26 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const policy = new FilePolicy(config.upload);
   const authenticator = await createAuthenticator(config, log);
   const newFileHooks = parts.newFileHooks ?? [];
+  const images = new ImageAnalyser(config.processing.imageMaxPixels);
+  const pass = new ProcessingPass(createScanner(config, log), images, metrics);
+  const queue = new GraphileJobQueue(config.database.url!, log, config.processing.jobConcurrency, config.processing.jobLeaseSeconds * 1000, metrics);
+  const processing = { queue, waitSeconds: config.processing.waitSeconds };
 
-  // Per request: one entity manager, and the services that share it.
+  // Per request (and per job): one entity manager, and the services that share it.
+  const scope = () => {
+    const files = new FileRepository(orm.em.fork());
+    return { files, lifecycle: new NewFileLifecycle(files, storage, config.upload, processing, newFileHooks, log, metrics) };
+  };
   const servicesFor = () => {
-    const repository = new FileRepository(orm.em.fork());
-    const lifecycle = new NewFileLifecycle(repository, storage, config.upload, newFileHooks, log, metrics);
+    const { files: repository, lifecycle } = scope();
     return {
       files: new FileService(repository, storage, policy, config.upload, lifecycle, log, config.publicBaseUrl),
-      uploads: new UploadService(repository, storage, policy, config.upload, lifecycle),
+      uploads: new UploadService(repository, storage, policy, config.upload, lifecycle, pass),
       multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle),
     };
   };
+  registerProcessingJobs(queue, { scope, storage, pass, images, log });
+  await queue.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -152,6 +167,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     });
   } catch (error) {
     await apollo.stop();
+    await queue.stop();
     await connections.close();
     throw error;
   }
@@ -167,6 +183,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       clearInterval(purgeSchedule);
       await drain.drain(config.shutdownTimeoutSeconds * 1000);
       await apollo.stop(); // closes the HTTP server
+      await queue.stop(); // lets running jobs finish
       await connections.close();
     },
   };
@@ -196,6 +213,17 @@ function schedulePurge(purger: Purger, intervalSeconds: number, log: Logger): No
   }, intervalSeconds * 1000);
   timer.unref();
   return timer;
+}
+
+/** MALWARE_SCAN: clamd, or no scanner at all (said at start-up, so that nobody believes otherwise). */
+function createScanner(config: Config, log: Logger): MalwareScanner | null {
+  const { malwareScan, clamdHost, clamdPort } = config.processing;
+  if (malwareScan === 'off') {
+    log.warn({ event: 'malware_scanning', enabled: false }, 'MALWARE_SCAN=off: uploads are not scanned for malware');
+    return null;
+  }
+  log.info({ event: 'malware_scanning', enabled: true, scanner: `clamd at ${clamdHost}:${clamdPort}` });
+  return new ClamdScanner(clamdHost, clamdPort, config.s3.timeoutSeconds * 1000);
 }
 
 async function createAuthenticator(config: Config, log: Logger): Promise<Authenticator> {

@@ -58,6 +58,20 @@ export interface Config {
     /** A streamed upload or copy that makes no progress for this long is taken for abandoned (the purge removes it). */
     readonly reservationSeconds: number;
   };
+  /** The processing pass after every upload (API.md, "After the upload"). */
+  readonly processing: {
+    readonly malwareScan: 'off' | 'clamd';
+    readonly clamdHost: string;
+    readonly clamdPort: number;
+    /** How long completing a direct upload waits for its pass. */
+    readonly waitSeconds: number;
+    /** Larger images are stored as files but never decoded (image: null). */
+    readonly imageMaxPixels: number;
+    /** Background jobs one instance runs at once. */
+    readonly jobConcurrency: number;
+    /** An instance silent this long is taken for dead: its running jobs go to another. */
+    readonly jobLeaseSeconds: number;
+  };
   readonly purge: {
     readonly softDeleteRetentionDays: number;
     /** Seconds between purge runs inside the server; 0: only `npm run purge`. */
@@ -172,6 +186,15 @@ export function parseConfig(env: Env): Config {
       multipartPartSizeBytes: read.integer('MULTIPART_PART_SIZE_MB', 16, 5, 5120) * MIB,
       multipartUploadExpirySeconds: read.integer('MULTIPART_UPLOAD_EXPIRY', 86400, 60, 30 * 86400),
       reservationSeconds: read.integer('UPLOAD_RESERVATION_SECONDS', 3600, 1, 7 * 86400),
+    },
+    processing: {
+      malwareScan: read.choice('MALWARE_SCAN', ['off', 'clamd'] as const, 'off'),
+      clamdHost: read.string('CLAMD_HOST') ?? '127.0.0.1',
+      clamdPort: read.port('CLAMD_PORT', 3310),
+      waitSeconds: read.integer('PROCESSING_WAIT_SECONDS', 10, 0, 300),
+      imageMaxPixels: read.integer('IMAGE_MAX_PIXELS', 100_000_000, 1, 2 ** 32),
+      jobConcurrency: read.integer('JOB_CONCURRENCY', 2, 1, 64),
+      jobLeaseSeconds: read.integer('JOB_LEASE_SECONDS', 30, 1, 3600),
     },
     purge: {
       softDeleteRetentionDays: read.integer('SOFT_DELETE_RETENTION_DAYS', 30, 0, 36500),

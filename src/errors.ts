@@ -13,6 +13,8 @@ const HTTP_STATUS = {
   CONFLICT: 409,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
+  MALWARE_DETECTED: 403,
+  FILE_NOT_READY: 409,
 } as const;
 
 export type ErrorCode = keyof typeof HTTP_STATUS;
@@ -52,6 +54,8 @@ export const Errors = {
   conflict: (message: string) => new AppError('CONFLICT', message),
   storageUnavailable: (cause: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'File storage is unavailable, try again later', { cause }),
+  malwareDetected: (signature: string) => new AppError('MALWARE_DETECTED', `The file contains malware (${signature})`),
+  fileNotReady: () => new AppError('FILE_NOT_READY', 'The file is still being processed; try again shortly'),
   // The same code (a backing service is down, try again), but an operator reading it must know which one.
   databaseUnavailable: (cause: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause }),

@@ -53,6 +53,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly filesScanned = new Counter({
+    name: 'files_scanned_total',
+    help: 'Files the malware scanner judged, by outcome (clean, infected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly passDuration = new Histogram({
+    name: 'processing_pass_duration_seconds',
+    help: "The processing pass over one file's bytes (checksums, scan, image analysis), from its first byte to its verdict",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly jobsFailed = new Counter({
+    name: 'jobs_failed_total',
+    help: 'Background job runs that failed (each is retried with backoff until its attempts run out), by task',
+    labelNames: ['task'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './support/global-setup';
@@ -222,7 +223,7 @@ describe('the file manager at /', () => {
     const byName = (name: string) => stored.find((file) => file.originalName === name)!;
     expect(byName('gradient.png')).toMatchObject({ size: picture.length, status: 'AVAILABLE' });
     expect(byName('gradient.png').checksumSha256).toMatch(/^[0-9a-f]{64}$/); // streamed through the server
-    expect(byName('notes.txt')).toMatchObject({ size: Buffer.byteLength(notes), status: 'AVAILABLE', checksumSha256: null }); // direct
+    expect(byName('notes.txt')).toMatchObject({ size: Buffer.byteLength(notes), status: 'AVAILABLE', checksumSha256: createHash('sha256').update(notes).digest('hex') }); // direct: from the pass over the object read back
 
     // The thumbnail is the stored picture itself, fetched from a presigned URL.
     const thumbnail = row(page, 'gradient.png').locator('.thumb img');

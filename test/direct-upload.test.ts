@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { errorCode } from './support/error-code';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
@@ -34,7 +35,7 @@ describe('requestUpload + PUT + completeUpload (direct to storage)', () => {
     expect((await client.request<any>('{ files { totalCount } }')).files.totalCount).toBe(0);
     expect((await put(ticket, fixtures.png)).status).toBe(200);
     const { completeUpload } = await client.request<any>(COMPLETE, { id: ticket.file.id });
-    expect(completeUpload).toMatchObject({ status: 'AVAILABLE', size: fixtures.png.length, contentType: 'image/png', checksumSha256: null, serverSideEncryption: 'AES256' });
+    expect(completeUpload).toMatchObject({ status: 'AVAILABLE', size: fixtures.png.length, contentType: 'image/png', checksumSha256: createHash('sha256').update(fixtures.png).digest('hex'), serverSideEncryption: 'AES256' });
     expect(await server.objectBytes(ticket.file.s3Key)).toEqual(fixtures.png);
     // Completing twice is harmless.
     expect((await client.request<any>(COMPLETE, { id: ticket.file.id })).completeUpload.status).toBe('AVAILABLE');

@@ -1,6 +1,7 @@
 import { ConnectionException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { FileEntity, FileStatus } from '../../entities/file.entity';
 import { Errors } from '../errors';
+import type { SqlInTransaction } from '../jobs/job-queue';
 import { fileRecord, type FileRecord, type FileRow } from './file-record';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,7 +14,9 @@ export interface ListQuery {
   contentTypePrefix?: string | null;
   search?: string | null;
   metadataContains?: Record<string, unknown> | null;
-  includeDeleted: boolean;
+  statuses: FileStatus[];
+  /** PROCESSING and QUARANTINED files are listed to their owner alone (and to administrators asking for that status). */
+  ownerOfUnfinished: string;
   first: number;
   after?: { createdAt: Date; id: string };
 }
@@ -65,8 +68,23 @@ export class FileRepository {
     }
   }
 
-  async save(): Promise<void> {
-    await guard(() => this.em.flush());
+  /**
+   * Saves every change made to loaded entities. `alongside` runs in the same
+   * transaction (a job queued for the change commits with it, or not at all).
+   */
+  async save(alongside?: (sql: SqlInTransaction) => Promise<void>): Promise<void> {
+    if (!alongside) return guard(() => this.em.flush());
+    await guard(async () => {
+      await this.em.begin();
+      try {
+        await this.em.flush();
+        await alongside((sql, params) => this.em.getConnection().execute(sql, params, 'all', this.em.getTransactionContext()));
+        await this.em.commit();
+      } catch (error) {
+        await this.em.rollback();
+        throw error;
+      }
+    });
   }
 
   /** Pushes a PENDING file's reservation forward, without loading it (a streamed upload in progress). */
@@ -86,13 +104,16 @@ export class FileRepository {
   // Plain SQL, its parameters bound by the driver: the query builder spent more CPU
   // composing these statements than PostgreSQL spends running them (BENCHMARKS.md).
   private async runPage(query: ListQuery): Promise<Page> {
-    const { AVAILABLE, DELETED } = FileStatus;
-    const conditions = [query.includeDeleted ? `status in ('${AVAILABLE}', '${DELETED}')` : `status = '${AVAILABLE}'`];
+    const conditions: string[] = [];
     const params: unknown[] = [];
     const where = (condition: string, ...values: unknown[]) => {
       conditions.push(condition);
       params.push(...values);
     };
+    where('status = any(?::file_status[])', `{${query.statuses.join(',')}}`);
+    if (query.statuses.length > 1) {
+      where(`(status not in ('${FileStatus.PROCESSING}', '${FileStatus.QUARANTINED}') or owner_id = ?)`, query.ownerOfUnfinished);
+    }
     if (query.ownerId !== null) where('owner_id = ?', query.ownerId);
     if (query.folder) where('folder = ?', query.folder);
     if (query.folderPrefix) where('folder like ?', `${escapeLike(query.folderPrefix)}%`);

@@ -26,6 +26,7 @@ export interface ListFilter {
   metadataContains?: Record<string, unknown> | null;
   includeDeleted?: boolean | null;
   ownerId?: string | null;
+  status?: FileStatus | null;
 }
 
 export interface CopyRequest {
@@ -89,7 +90,8 @@ export class FileService {
       contentTypePrefix: filter.contentTypePrefix,
       search: filter.search,
       metadataContains: filter.metadataContains,
-      includeDeleted: filter.includeDeleted ?? false,
+      statuses: listedStatuses(filter),
+      ownerOfUnfinished: user.userId,
       first,
       after: after ? decodeCursor(after) : undefined,
     });
@@ -133,7 +135,7 @@ export class FileService {
     return { file, object: await this.storage.get(file.s3Key, options) };
   }
 
-  async copy(actor: Actor | null, id: string, request: CopyRequest = {}): Promise<FileEntity> {
+  async copy(actor: Actor | null, id: string, request: CopyRequest = {}): Promise<FileRecord> {
     const user = requireActor(actor);
     const source = await this.findAvailable(user, id);
     const name = request.newName ? this.policy.checkName(request.newName) : source;
@@ -153,7 +155,14 @@ export class FileService {
     await this.lifecycle.reserve(copy, 'copy');
     return this.lifecycle.settle(copy, 'copy', async () => {
       const written = await this.storage.copy(source.s3Key, copy.s3Key, { contentType: source.contentType, metadata: objectMetadata(copy) }, source.size);
-      return { size: source.size, contentType: source.contentType, checksumSha256: source.checksumSha256, serverSideEncryption: written.serverSideEncryption ?? null };
+      // The same bytes: the source's pass holds for the copy.
+      const { checksumSha256, checksumCrc32, image } = source;
+      return {
+        size: source.size,
+        contentType: source.contentType,
+        serverSideEncryption: written.serverSideEncryption ?? null,
+        processed: { checksumSha256, checksumCrc32, malwareSignature: null, image },
+      };
     });
   }
 
@@ -194,9 +203,15 @@ export class FileService {
     return file;
   }
 
-  /** Readable and neither deleted nor pending, else NOT_FOUND. */
+  /**
+   * A file whose bytes may be read. To those who may see it, a file still in its
+   * pass is FILE_NOT_READY and a quarantined one MALWARE_DETECTED: its bytes are
+   * served to nobody. Anything else (deleted, pending, someone else's) is NOT_FOUND.
+   */
   private async findAvailable(actor: Actor | null, id: string): Promise<FileRecord> {
     const file = await this.find(actor, id);
+    if (file?.status === FileStatus.PROCESSING) throw Errors.fileNotReady();
+    if (file?.status === FileStatus.QUARANTINED) throw Errors.malwareDetected(file.malwareSignature ?? 'unknown');
     if (!file || file.status !== FileStatus.AVAILABLE) throw Errors.fileNotFound();
     return file;
   }
@@ -209,4 +224,15 @@ export class FileService {
     if (!isOwnerOrAdmin(user, file)) throw Errors.forbidden('Only the owner may change this file');
     return file;
   }
+}
+
+/**
+ * `status` lists that status alone (the trash: DELETED; administrators:
+ * QUARANTINED). By default AVAILABLE files, and one's own that are still in their
+ * pass or quarantined; `includeDeleted` adds the trash.
+ */
+function listedStatuses(filter: ListFilter): FileStatus[] {
+  if (filter.status) return [filter.status];
+  const statuses = [FileStatus.AVAILABLE, FileStatus.PROCESSING, FileStatus.QUARANTINED];
+  return filter.includeDeleted ? [...statuses, FileStatus.DELETED] : statuses;
 }

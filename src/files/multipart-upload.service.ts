@@ -5,6 +5,7 @@ import { Errors } from '../errors';
 import type { StorageBackend, StoredPart } from '../storage/storage-backend';
 import { requireActor } from './file-access';
 import type { FilePolicy } from './file-policy';
+import type { FileRecord } from './file-record';
 import type { FileRepository } from './file-repository';
 import { newFile } from './new-file';
 import type { NewFileLifecycle } from './new-file-lifecycle';
@@ -116,7 +117,7 @@ export class MultipartUploadService {
    * of its exact size, the ETags the client saw), completes, then checks the
    * object itself like any direct upload.
    */
-  async complete(actor: Actor | null, id: string, parts: { partNumber: number; etag: string }[]): Promise<FileEntity> {
+  async complete(actor: Actor | null, id: string, parts: { partNumber: number; etag: string }[]): Promise<FileRecord> {
     const file = await this.pendingUpload(actor, id);
     const count = partCountOf(file);
     const numbers = parts.map((part) => part.partNumber);

@@ -1,11 +1,19 @@
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
-import { type FileEntity, FileStatus } from '../../entities/file.entity';
-import { Errors, isAppError, isRefusal } from '../errors';
+import { type FileEntity, FileStatus, type ImageInfo } from '../../entities/file.entity';
+import { type AppError, Errors, isAppError, isRefusal } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { MAX_DECODED_IMAGE_BYTES } from '../images/image-analyser';
+import type { JobQueue, SqlInTransaction } from '../jobs/job-queue';
+import type { PassResult } from '../processing/processing-pass';
+import { PROCESS_FILE, IMAGE_PLACEHOLDER } from '../processing/processing-tasks';
 import type { StorageBackend } from '../storage/storage-backend';
+import type { FileRecord } from './file-record';
 import type { FileRepository } from './file-repository';
+
+/** Completing a direct upload looks this often whether its pass has run. */
+const PROCESSING_POLL_MS = 100;
 
 /** The ways a new file comes into being. */
 export type Arrival = 'stream' | 'direct' | 'resumable' | 'copy';
@@ -14,8 +22,28 @@ export type Arrival = 'stream' | 'direct' | 'resumable' | 'copy';
 export interface StoredBytes {
   size: number;
   contentType: string;
-  checksumSha256: string | null;
   serverSideEncryption: string | null;
+  /**
+   * What the processing pass found, when it read the bytes on their way in (a
+   * streamed upload) or a copy's source had it; absent, the pass runs after, from
+   * the job queue (direct and resumable uploads).
+   */
+  processed?: PassFacts;
+}
+
+/** A pass's result, or a copy's source's (whose checksums are null if it was stored before the pass existed). */
+export interface PassFacts {
+  checksumSha256: string | null;
+  checksumCrc32: number | null;
+  malwareSignature: string | null;
+  image: ImageInfo | null;
+}
+
+/** The processing pass's side of the life cycle (composition root: src/app.ts). */
+export interface Processing {
+  queue: JobQueue;
+  /** How long completing a direct upload waits for its pass before answering PROCESSING. */
+  waitSeconds: number;
 }
 
 /** A status change: `from` null for a new row, `to` null for a row that goes. */
@@ -49,12 +77,15 @@ export interface NewFileHooks {
  * The life of a new file, the same for every way it arrives (streamed, direct,
  * resumable, copied):
  *
- *   reserve ── PENDING row claims the key ──▶ settle ── bytes stored and checked ──▶ AVAILABLE
- *      │                                        │
- *      └── refused: nothing written             └── refused or failed: discard (object, parts, row go)
+ *   reserve ── PENDING row claims the key ──▶ settle ── bytes stored, checked, processed ──▶ AVAILABLE
+ *      │                                        │  └── client-written bytes: PROCESSING ──▶ processed ──▶ AVAILABLE
+ *      │                                        │                                                 └──▶ QUARANTINED
+ *      └── refused: nothing written             └── refused, infected or failed: discard (object, parts, row go)
  *
  * Direct and resumable uploads reserve when the client asks for a ticket and
- * settle when it says it is done; streamed uploads and copies do both at once.
+ * settle when it says it is done; their processing pass then runs from the job
+ * queue. Streamed uploads run the pass in the stream, and copies inherit their
+ * source's: both reserve and settle at once.
  */
 export class NewFileLifecycle {
   /** Errors already logged and counted: a failure passes through several layers, it is one rejection. */
@@ -64,6 +95,7 @@ export class NewFileLifecycle {
     private readonly files: FileRepository,
     private readonly storage: StorageBackend,
     private readonly rules: Config['upload'],
+    private readonly processing: Processing,
     private readonly hooks: readonly NewFileHooks[],
     private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -90,30 +122,51 @@ export class NewFileLifecycle {
 
   /**
    * Brings the bytes in (a streamed upload, a copy) or checks those the client put
-   * (a direct upload), then makes the file AVAILABLE. A refused file is discarded:
-   * no object, no parts, no row. A direct upload that meets an outage stays
-   * PENDING, so that the client can complete it again.
+   * (a direct upload), then makes the file AVAILABLE, or PROCESSING until its
+   * pass has run. A refused or infected file is discarded: no object, no parts,
+   * no row. A direct upload that meets an outage stays PENDING, so that the
+   * client can complete it again.
    */
-  async settle(file: FileEntity, arrival: Arrival, bytes: () => Promise<StoredBytes>): Promise<FileEntity> {
+  async settle(file: FileEntity, arrival: Arrival, bytes: () => Promise<StoredBytes>): Promise<FileEntity | FileRecord> {
     const started = Date.now();
     const clientWrote = arrival === 'direct' || arrival === 'resumable';
     let objectStored = clientWrote;
+    let next: FileStatus;
     try {
-      Object.assign(file, await bytes());
+      const { processed, ...stored } = await bytes();
+      Object.assign(file, stored);
       objectStored = true;
+      if (processed?.malwareSignature) throw this.infected(file, arrival, processed.malwareSignature);
       for (const hook of this.hooks) await hook.bytesStored?.(file, arrival);
-      this.changeStatus(file, arrival, FileStatus.PENDING, FileStatus.AVAILABLE);
+      if (processed) applyPass(file, processed);
+      next = processed ? FileStatus.AVAILABLE : FileStatus.PROCESSING;
+      this.changeStatus(file, arrival, FileStatus.PENDING, next);
       file.uploadExpiresAt = null;
-      await this.files.save();
+      await this.files.save((sql) => this.queueFollowUp(file, next, sql));
     } catch (error) {
       if (clientWrote && !isRefusal(error)) throw error;
       return this.discard(file, arrival, error, objectStored);
     }
-    const done = { fileId: file.id, userId: file.ownerId, bytes: file.size, durationMs: Date.now() - started };
+    const done = { fileId: file.id, userId: file.ownerId, bytes: file.size, durationMs: Date.now() - started, status: file.status };
     if (arrival === 'copy') this.log.info({ event: 's3_file_copied', ...done, sourceId: file.copiedFrom?.id });
     else this.log.info({ event: 's3_file_uploaded', ...done, path: arrival });
     if (arrival !== 'copy') this.metrics.uploaded(arrival === 'stream' ? 'multipart' : 'direct', file.size);
-    return file;
+    return next === FileStatus.PROCESSING ? this.untilProcessed(file) : file;
+  }
+
+  /** The pass over a PROCESSING file has run (from the job queue): AVAILABLE, or QUARANTINED with what was found. */
+  async processed(file: FileEntity, result: PassResult): Promise<void> {
+    const arrival: Arrival = file.partSize ? 'resumable' : 'direct';
+    if (result.malwareSignature) {
+      file.malwareSignature = result.malwareSignature;
+      this.infected(file, arrival, result.malwareSignature);
+      this.changeStatus(file, arrival, FileStatus.PROCESSING, FileStatus.QUARANTINED);
+    } else {
+      applyPass(file, result);
+      this.changeStatus(file, arrival, FileStatus.PROCESSING, FileStatus.AVAILABLE);
+    }
+    await this.files.save();
+    this.log.info({ event: 'file_processed', fileId: file.id, userId: file.ownerId, status: file.status, image: file.image !== null });
   }
 
   /**
@@ -173,6 +226,32 @@ export class NewFileLifecycle {
     this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor.userId, reason: 'upload_aborted', hardDelete: true });
   }
 
+  /** What the pass leaves to the queue: the whole pass for client-written bytes; an image's blurhash for a streamed one. */
+  private async queueFollowUp(file: FileEntity, status: FileStatus, sql: SqlInTransaction): Promise<void> {
+    if (status === FileStatus.PROCESSING) {
+      await this.processing.queue.enqueue(PROCESS_FILE, { fileId: file.id }, { jobKey: `${PROCESS_FILE}:${file.id}` }, sql);
+    } else if (file.image && file.image.blurhash === null && file.size <= MAX_DECODED_IMAGE_BYTES) {
+      await this.processing.queue.enqueue(IMAGE_PLACEHOLDER, { fileId: file.id }, { jobKey: `${IMAGE_PLACEHOLDER}:${file.id}` }, sql);
+    }
+  }
+
+  /** The file as it stands once its pass has run, or when PROCESSING_WAIT_SECONDS are up. */
+  private async untilProcessed(file: FileEntity): Promise<FileEntity | FileRecord> {
+    const deadline = Date.now() + this.processing.waitSeconds * 1000;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, PROCESSING_POLL_MS));
+      const now = await this.files.readById(file.id);
+      if (!now || now.status !== FileStatus.PROCESSING) return now ?? file;
+    }
+    return file;
+  }
+
+  /** Malware: said once, to the log, with the signature; the caller refuses (streamed) or quarantines (direct). */
+  private infected(file: FileEntity, arrival: Arrival, signature: string): AppError {
+    this.log.warn({ event: 'malware_detected', fileId: file.id, userId: file.ownerId, signature, path: arrival, key: file.s3Key });
+    return Errors.malwareDetected(signature);
+  }
+
   private changeStatus(file: FileEntity, arrival: Arrival, from: FileStatus | null, to: FileStatus | null): void {
     for (const hook of this.hooks) hook.statusChanging?.({ file, arrival, from, to }, this.files);
     if (to) file.status = to;
@@ -181,4 +260,8 @@ export class NewFileLifecycle {
   private reservationEnd(): Date {
     return new Date(Date.now() + this.rules.reservationSeconds * 1000);
   }
+}
+
+function applyPass(file: FileEntity, result: PassFacts): void {
+  Object.assign(file, { checksumSha256: result.checksumSha256, checksumCrc32: result.checksumCrc32, image: result.image });
 }

@@ -1,26 +1,23 @@
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Errors } from '../errors';
 import { SNIFF_BYTES } from './file-types';
 
-export interface InspectionResult {
-  size: number;
-  sha256: string;
-  contentType: string;
+/** Sees every byte that goes to storage, in order (the processing pass); its pace holds the stream back. */
+export interface ByteTap {
+  write(chunk: Buffer): Promise<void>;
 }
 
 /**
  * Sits between the upload and storage: counts bytes (stopping past the limit),
- * hashes them, and holds back the first bytes until their type is decided, so a
- * refused type never reaches storage. Nothing else is buffered.
+ * holds back the first bytes until their type is decided, so a refused type
+ * never reaches storage, then hands every byte to the tap as it passes. Nothing
+ * else is buffered.
  */
 export class UploadInspector extends Transform {
   private received = 0;
-  private readonly hash: Hash = createHash('sha256');
   private held: Buffer[] = [];
   private heldBytes = 0;
-  private contentType: string | undefined;
-  private digest: string | undefined;
+  private tap: ByteTap | undefined;
   private settleType!: { resolve(type: string): void; reject(error: Error): void };
 
   /**
@@ -35,6 +32,8 @@ export class UploadInspector extends Transform {
     private readonly decideType: (sample: Buffer) => Promise<string>,
     /** Text formats must stay text past the sample: no NUL bytes anywhere. */
     private readonly mustBeText: boolean,
+    /** Opened once the type is known, before the first byte passes. */
+    private readonly openTap: (contentType: string) => Promise<ByteTap>,
   ) {
     super();
     this.contentTypeKnown.catch(() => undefined); // a refusal is reported through the stream as well
@@ -47,19 +46,12 @@ export class UploadInspector extends Transform {
     return this.received;
   }
 
-  get result(): InspectionResult {
-    if (this.contentType === undefined) throw new Error('The upload has not been inspected to its end');
-    this.digest ??= this.hash.digest('hex');
-    return { size: this.received, sha256: this.digest, contentType: this.contentType };
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.received += chunk.length;
     if (this.received > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
-    this.hash.update(chunk);
-    if (this.contentType !== undefined) {
+    if (this.tap) {
       if (this.mustBeText && chunk.includes(0)) return done(Errors.unsupportedType('The content is not text'));
-      return done(null, chunk);
+      return this.pass(chunk, done);
     }
     this.held.push(chunk);
     this.heldBytes += chunk.length;
@@ -69,20 +61,22 @@ export class UploadInspector extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.received === 0) return done(Errors.badInput('The file is empty'));
-    if (this.contentType === undefined) return this.release(done);
+    if (this.tap === undefined) return this.release(done);
     done();
   }
 
   private release(done: TransformCallback): void {
     const sample = Buffer.concat(this.held);
     this.held = [];
-    this.decideType(sample).then(
-      (contentType) => {
-        this.contentType = contentType;
+    this.decideType(sample)
+      .then(async (contentType) => {
+        this.tap = await this.openTap(contentType);
         this.settleType.resolve(contentType);
-        done(null, sample);
-      },
-      (error: Error) => done(error),
-    );
+      })
+      .then(() => this.pass(sample, done), (error: Error) => done(error));
+  }
+
+  private pass(chunk: Buffer, done: TransformCallback): void {
+    this.tap!.write(chunk).then(() => done(null, chunk), (error: Error) => done(error));
   }
 }

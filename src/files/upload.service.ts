@@ -7,6 +7,7 @@ import { Errors, isAppError } from '../errors';
 import type { StorageBackend } from '../storage/storage-backend';
 import { isOwnerOrAdmin, requireActor } from './file-access';
 import type { FilePolicy } from './file-policy';
+import type { FileRecord } from './file-record';
 import type { FileRepository } from './file-repository';
 import { isTextExtension } from './file-types';
 import { newFile, type FileDetails } from './new-file';
@@ -14,6 +15,7 @@ import type { NewFileLifecycle, StoredBytes } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
 import { checkUploadedObject } from './uploaded-object-check';
 import { UploadInspector } from './upload-inspector';
+import type { PassReading, ProcessingPass } from '../processing/processing-pass';
 
 export interface IncomingFile {
   filename: string;
@@ -43,13 +45,14 @@ export class UploadService {
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
     private readonly lifecycle: NewFileLifecycle,
+    private readonly pass: ProcessingPass,
   ) {}
 
   /**
    * Streams the upload through the inspector (size, hash, type) into storage.
    * A refused or failed upload leaves no object and no row.
    */
-  async upload(actor: Actor | null, incoming: IncomingFile, details: FileDetails): Promise<FileEntity> {
+  async upload(actor: Actor | null, incoming: IncomingFile, details: FileDetails): Promise<FileRecord> {
     try {
       const user = requireActor(actor);
       const file = newFile(user, this.policy.checkName(incoming.filename), details, this.naming);
@@ -84,7 +87,7 @@ export class UploadService {
   }
 
   /** Checks what the client put into storage (size, sniffed type) before the file becomes AVAILABLE. */
-  async completeUpload(actor: Actor | null, id: string): Promise<FileEntity> {
+  async completeUpload(actor: Actor | null, id: string): Promise<FileRecord> {
     const user = requireActor(actor);
     const file = await this.files.findById(id);
     if (!file || !isOwnerOrAdmin(user, file) || file.status === FileStatus.DELETED) throw Errors.fileNotFound();
@@ -108,12 +111,18 @@ export class UploadService {
     return { policy: this.policy, bucket: this.storage.bucket, rules: this.rules };
   }
 
-  /** The client's bytes through the inspector into storage, the reservation kept alive while they flow. */
+  /**
+   * The client's bytes through the inspector into storage and, alongside, through
+   * the processing pass (checksums, scan, image header), the reservation kept
+   * alive while they flow.
+   */
   private async receive(file: FileEntity, stream: Readable): Promise<StoredBytes> {
+    let reading: PassReading | undefined;
     const inspector = new UploadInspector(
       this.policy.maxFileSizeBytes,
       (sample) => this.policy.checkContent(file.extension, sample),
       isTextExtension(file.extension),
+      async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false })),
     );
     // pipeline() tears both streams down on either's failure: a client that disconnects
     // fails the storage write, and a refused file stops the client's stream.
@@ -122,8 +131,10 @@ export class UploadService {
     try {
       const contentType = await inspector.contentTypeKnown;
       const written = await this.storage.put(file.s3Key, body, { contentType, metadata: objectMetadata(file) });
-      const { size, sha256 } = inspector.result;
-      return { size, contentType, checksumSha256: sha256, serverSideEncryption: written.serverSideEncryption ?? null };
+      return { size: inspector.bytesSeen, contentType, serverSideEncryption: written.serverSideEncryption ?? null, processed: await reading!.finish() };
+    } catch (error) {
+      reading?.cancel();
+      throw error;
     } finally {
       stopKeeping();
     }

@@ -8,7 +8,7 @@ import type { StoredBytes } from './new-file-lifecycle';
 /**
  * A direct or resumable upload's object, checked as a streamed upload's bytes
  * are: the size the client declared (and the limit), and the type sniffed from
- * its first bytes.
+ * its first bytes. The processing pass reads it whole later, from the job queue.
  */
 export async function checkUploadedObject(storage: StorageBackend, policy: FilePolicy, file: FileEntity, object: ObjectInfo): Promise<StoredBytes> {
   policy.checkSize(object.size);
@@ -17,8 +17,6 @@ export async function checkUploadedObject(storage: StorageBackend, policy: FileP
   return {
     size: object.size,
     contentType,
-    // Not known until the processing pass reads the object back.
-    checksumSha256: null,
     // The signed URL binds the SSE header, so storage was asked for it even when it does not echo it.
     serverSideEncryption: object.serverSideEncryption ?? storage.requestedEncryption ?? null,
   };

@@ -2,6 +2,8 @@ import type { Response } from 'express';
 import { AppError, type ErrorCode, isAppError } from '../errors';
 import type { Logger } from '../logger';
 
+const RETRY_PROCESSING_SECONDS = 2;
+
 /**
  * The one JSON shape of an error answered over plain HTTP (the download route,
  * the request guards, the draining answer, the last-resort handler): GraphQL's,
@@ -15,6 +17,8 @@ export function sendError(res: Response, error: unknown, log: Logger): void {
   }
   if (!isAppError(error)) log.error({ event: 'internal_error', err: error });
   const known = isAppError(error) ? error : new AppError('INTERNAL_SERVER_ERROR', 'Internal server error');
+  // A pass takes seconds: say when asking again is worth it.
+  if (known.code === 'FILE_NOT_READY') res.setHeader('Retry-After', String(RETRY_PROCESSING_SECONDS));
   writeError(res, known.httpStatus, known.code, known.message);
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { Pool } from 'pg';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import type { EnqueueOptions, JobHandler, JobQueue, SqlInTransaction } from './job-queue';
 
 /**
@@ -35,6 +36,7 @@ export class GraphileJobQueue implements JobQueue {
     private readonly log: Logger,
     private readonly concurrency: number,
     private readonly leaseMs = DEFAULT_LEASE_MS,
+    private readonly metrics?: Metrics,
   ) {
     // Its own pool: a LISTEN connection, one per running job, and room to queue.
     this.pool = new Pool({ connectionString: databaseUrl, max: concurrency + 3 });
@@ -64,6 +66,7 @@ export class GraphileJobQueue implements JobQueue {
     const events: WorkerEvents = new EventEmitter();
     events.on('worker:create', ({ worker }) => this.workerIds.add(worker.workerId));
     events.on('job:error', ({ job, error }) => {
+      this.metrics?.jobsFailed.inc({ task: job.task_identifier });
       this.log.warn({ event: 'job_failed', task: job.task_identifier, jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, err: error });
     });
     this.runner = await run({
