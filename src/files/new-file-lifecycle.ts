@@ -123,17 +123,19 @@ export class NewFileLifecycle {
   /**
    * Brings the bytes in (a streamed upload, a copy) or checks those the client put
    * (a direct upload), then makes the file AVAILABLE, or PROCESSING until its
-   * pass has run. A refused or infected file is discarded: no object, no parts,
+   * pass has run. `bytes` calls `objectWritten` once storage holds the object, if
+   * it has more to do after (the scanner's verdict). A refused or infected file is discarded: no object, no parts,
    * no row. A direct upload that meets an outage stays PENDING, so that the
    * client can complete it again.
    */
-  async settle(file: FileEntity, arrival: Arrival, bytes: () => Promise<StoredBytes>): Promise<FileEntity | FileRecord> {
+  async settle(file: FileEntity, arrival: Arrival, bytes: (objectWritten: () => void) => Promise<StoredBytes>): Promise<FileEntity | FileRecord> {
     const started = Date.now();
     const clientWrote = arrival === 'direct' || arrival === 'resumable';
+    // From the moment storage holds the object, a failure must remove it.
     let objectStored = clientWrote;
     let next: FileStatus;
     try {
-      const { processed, ...stored } = await bytes();
+      const { processed, ...stored } = await bytes(() => (objectStored = true));
       Object.assign(file, stored);
       objectStored = true;
       if (processed?.malwareSignature) throw this.infected(file, arrival, processed.malwareSignature);

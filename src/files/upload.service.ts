@@ -57,7 +57,7 @@ export class UploadService {
       const user = requireActor(actor);
       const file = newFile(user, this.policy.checkName(incoming.filename), details, this.naming);
       await this.lifecycle.reserve(file, 'stream');
-      return await this.lifecycle.settle(file, 'stream', () => this.receive(file, incoming.stream));
+      return await this.lifecycle.settle(file, 'stream', (objectWritten) => this.receive(file, incoming.stream, objectWritten));
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
       this.lifecycle.rejected(actor?.userId ?? null, 'stream', error);
@@ -116,7 +116,7 @@ export class UploadService {
    * the processing pass (checksums, scan, image header), the reservation kept
    * alive while they flow.
    */
-  private async receive(file: FileEntity, stream: Readable): Promise<StoredBytes> {
+  private async receive(file: FileEntity, stream: Readable, objectWritten: () => void): Promise<StoredBytes> {
     let reading: PassReading | undefined;
     const inspector = new UploadInspector(
       this.policy.maxFileSizeBytes,
@@ -131,6 +131,7 @@ export class UploadService {
     try {
       const contentType = await inspector.contentTypeKnown;
       const written = await this.storage.put(file.s3Key, body, { contentType, metadata: objectMetadata(file) });
+      objectWritten();
       return { size: inspector.bytesSeen, contentType, serverSideEncryption: written.serverSideEncryption ?? null, processed: await reading!.finish() };
     } catch (error) {
       reading?.cancel();
