@@ -96,6 +96,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
   await queue.start();
+  metrics.watchJobQueue(() => queue.waiting());
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type UploadPath = 'multipart' | 'direct';
 
@@ -76,6 +76,18 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The queue's depth, read from the database when the metrics are scraped. */
+  watchJobQueue(waiting: () => Promise<number>): void {
+    new Gauge({
+      name: 'jobs_waiting',
+      help: 'Background jobs not yet done: queued, scheduled for a retry, or running',
+      registers: [this.registry],
+      async collect() {
+        this.set(await waiting());
+      },
+    });
   }
 
   uploaded(path: UploadPath, bytes: number): void {

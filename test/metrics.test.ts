@@ -40,6 +40,22 @@ describe('GET /metrics', () => {
     expect(await metric('process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
+  it('times the processing pass and reports the job queue', async () => {
+    const before = await metric('processing_pass_duration_seconds_count');
+    const user = someUser();
+    const client = await server.client(user);
+    await server.upload(user, { name: 'pass.png', bytes: fixtures.png });
+    const { requestUpload } = await client.request<any>(`mutation { requestUpload(input: { filename: "d.png", contentType: "image/png", size: ${fixtures.png.length} }) { url headers file { id } } }`);
+    await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(fixtures.png) });
+    await client.request(`mutation($id: ID!) { completeUpload(id: $id) { status } }`, { id: requestUpload.file.id });
+    // One pass in the stream, one from the queue over the object read back.
+    expect(await metric('processing_pass_duration_seconds_count')).toBe(before + 2);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/^jobs_waiting \d+$/m);
+    expect(text).toContain('# TYPE jobs_failed_total counter');
+    expect(text).toContain('# TYPE files_scanned_total counter');
+  });
+
   it('never labels a series with a user, file id or file name', async () => {
     const user = someUser();
     const file = (await server.upload(user, { name: 'secret-name.png', bytes: fixtures.png })).data!.uploadFile;

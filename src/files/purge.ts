@@ -23,6 +23,8 @@ export interface PurgeReport {
   dryRun: boolean;
   /** Soft-deleted files past the retention period, removed with their objects. */
   expiredDeleted: string[];
+  /** QUARANTINED files (malware) past the retention period, removed with their objects. */
+  expiredQuarantined: string[];
   /** PENDING uploads past their expiry, removed with their objects and parts. */
   expiredUploads: string[];
   /** Multipart uploads storage holds that no PENDING file claims, older than a day. */
@@ -50,7 +52,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -61,6 +63,8 @@ export class Purger {
       }
       const retentionEnd = new Date(now.getTime() - this.settings.softDeleteRetentionDays * 86_400_000);
       report.expiredDeleted = await this.removeAll(em, { status: FileStatus.DELETED, deletedAt: { $lt: retentionEnd } }, 'retention_expired', dryRun);
+      // Kept as long as deleted files are, for its owner and administrators to see why; never served.
+      report.expiredQuarantined = await this.removeAll(em, { status: FileStatus.QUARANTINED, updatedAt: { $lt: retentionEnd } }, 'quarantine_expired', dryRun);
       report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
@@ -139,6 +143,7 @@ function counts(report: PurgeReport) {
     skipped: report.skipped,
     dryRun: report.dryRun,
     expiredDeleted: report.expiredDeleted.length,
+    expiredQuarantined: report.expiredQuarantined.length,
     expiredUploads: report.expiredUploads.length,
     abandonedMultipart: report.abandonedMultipart.length,
     orphanObjects: report.orphanObjects.length,

@@ -87,6 +87,11 @@ export class GraphileJobQueue implements JobQueue {
     this.heartbeat.unref();
   }
 
+  async waiting(): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>('select count(*)::int as count from graphile_worker.jobs where attempts < max_attempts');
+    return rows[0].count;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     await this.runner?.stop();

@@ -32,6 +32,8 @@ export interface JobQueue {
   /** Registers a task's handler; every task is registered before start(). */
   work<P>(task: string, handler: JobHandler<P>): void;
   start(): Promise<void>;
+  /** Jobs not yet done (waiting, scheduled for a retry, or running); those out of attempts are not counted. */
+  waiting(): Promise<number>;
   /** Stops taking jobs and waits for those running. */
   stop(): Promise<void>;
 }
