@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './support/global-setup';
 import { applyReadmeCorsRule, closeAndCheck, eventually, gradientPng, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
+import { Clamd, EICAR } from './support/clamd';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -204,6 +205,8 @@ describe('the file manager at /', () => {
     expect(requests.some((request) => request.method === 'POST' && request.url.endsWith('/graphql') && request.contentType.startsWith('multipart/form-data'))).toBe(true);
     // "Processing…" is what the bar says once XMLHttpRequest reports every byte sent.
     expect(await statusesOf('gradient.png')).toEqual(expect.arrayContaining(['Processing…', 'Uploaded']));
+    // Its size, from the processing pass, beside its type.
+    await row(page, 'gradient.png').locator('.dimensions', { hasText: '96 × 64' }).waitFor();
 
     // Directly to storage: requestUpload, a PUT to the presigned URL, completeUpload; dropped on the page.
     await page.getByText('Direct to storage').click();
@@ -388,6 +391,39 @@ describe('the file manager at /', () => {
     await screenshot(page, 'file-manager-sign-in');
     expect(await page.evaluate(() => sessionStorage.getItem('fileServer.token'))).toBeNull();
   });
+});
+
+describe('the file manager with malware scanning (MALWARE_SCAN=clamd)', () => {
+  it('refuses an infected upload with the reason, and shows a quarantined file with its signature and no way to its bytes', async () => {
+    const clamd = await Clamd.start();
+    const scanning = await startTestServer({ ...clamd.env() });
+    try {
+      const user = someUser();
+      const client = await scanning.client(user);
+      const { requestUpload } = await client.request<any>(`mutation { requestUpload(input: { filename: "invoice.txt", contentType: "text/plain", size: ${EICAR.length} }) { url headers file { id } } }`);
+      await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(EICAR) });
+      const { completeUpload } = await client.request<any>(`mutation($id: ID!) { completeUpload(id: $id) { status } }`, { id: requestUpload.file.id });
+      expect(completeUpload.status).toBe('QUARANTINED');
+
+      const { page, errors } = await open();
+      await page.goto(`${scanning.url}/`);
+      await page.getByLabel('Bearer token (JWT)').fill(await scanning.token(user));
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      const quarantined = row(page, 'invoice.txt');
+      await quarantined.locator('.badge.quarantined', { hasText: 'Quarantined' }).waitFor();
+      expect(await quarantined.locator('.badge.quarantined').getAttribute('title')).toBe('Malware found: Eicar-Test-Signature');
+      expect(await quarantined.getByRole('button').allTextContents()).toEqual(['Delete']);
+
+      await page.locator('#file-input').setInputFiles({ name: 'readme.txt', mimeType: 'text/plain', buffer: EICAR });
+      await upload(page, 'readme.txt').and(page.locator('.failed')).waitFor();
+      expect(await upload(page, 'readme.txt').textContent()).toContain('MALWARE_DETECTED');
+      await screenshot(page, 'file-manager-quarantined');
+      expect(errors).toEqual([]);
+    } finally {
+      await scanning.stop();
+      await clamd.down();
+    }
+  }, 60_000);
 });
 
 describe('CORS', () => {

@@ -5,7 +5,7 @@ window.FileApi = (function () {
   var TOKEN_KEY = 'fileServer.token'; // graphiql-setup.js reads the same key
   var state = { token: sessionStorage.getItem(TOKEN_KEY) };
 
-  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status createdAt deletedAt';
+  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status malwareSignature image { width height } createdAt deletedAt';
   var Q = {
     uploadConfig: 'query UploadConfig { uploadConfig { maxFileSizeBytes allowedExtensions allowedMimeTypes } }',
     files:

@@ -293,7 +293,7 @@
         node.classList.add('ok');
         bar.style.width = '100%';
         progressBox.setAttribute('aria-valuenow', '100');
-        status.textContent = 'Uploaded' + (stored.folder ? ' to ' + stored.folder : '');
+        status.textContent = (stored.status === 'PROCESSING' ? 'Uploaded, being checked' : stored.status === 'QUARANTINED' ? 'Quarantined: ' + stored.malwareSignature : 'Uploaded') + (stored.folder ? ' to ' + stored.folder : '');
       },
       fail: function (message, notSent) {
         clearNotes();
@@ -505,6 +505,9 @@
         document.querySelector('.table-wrap').hidden = empty;
         $('empty').textContent = Object.keys(currentFilter()).length ? 'No files match.' : 'No files yet: drop one above.';
         loadThumbnails(page.edges.map(function (edge) { return edge.node; }));
+        // A direct upload's pass (checksums, scan) runs after it: look again until it is done.
+        var processing = page.edges.some(function (edge) { return edge.node.status === 'PROCESSING'; });
+        if (processing && !more) refreshLater(2000);
       })
       .catch(failed)
       .then(function () {
@@ -513,12 +516,17 @@
   }
 
   var refreshTimer = null;
-  function refreshSoon() {
+  function refreshLater(delayMs) {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () {
       loadFiles(false);
-    }, 150);
+    }, delayMs);
   }
+  function refreshSoon() {
+    refreshLater(150);
+  }
+
+  var STATUS_BADGES = { DELETED: 'Deleted', PENDING: 'Pending', PROCESSING: 'Processing…', QUARANTINED: 'Quarantined' };
 
   function isImage(file) {
     return file.contentType.indexOf('image/') === 0;
@@ -537,7 +545,11 @@
     var access = file.publicUrl
       ? el('a', { className: 'badge public', href: file.publicUrl, target: '_blank', rel: 'noopener noreferrer', title: 'Public link: ' + file.publicUrl }, 'Public')
       : el('span', { className: 'badge ' + (file.isPublic ? 'public' : 'private') }, file.isPublic ? 'Public' : 'Private');
-    var status = deleted || pending ? el('span', { className: 'badge ' + file.status.toLowerCase() }, deleted ? 'Deleted' : 'Pending') : null;
+    var status = STATUS_BADGES[file.status]
+      ? el('span', { className: 'badge ' + file.status.toLowerCase(), title: file.malwareSignature ? 'Malware found: ' + file.malwareSignature : '' }, STATUS_BADGES[file.status])
+      : null;
+    // Its bytes are served to nobody (quarantined) or not yet (processing): only deleting makes sense.
+    var unreadable = file.status === 'PROCESSING' || file.status === 'QUARANTINED';
 
     var actions = el('td', { className: 'actions' });
     var action = function (name, label, extra) {
@@ -547,6 +559,8 @@
       actions.append(action('restore', 'Restore'), action('purge', 'Delete forever', { className: 'small danger-text' }));
     } else if (pending) {
       actions.append(action('delete', 'Discard'));
+    } else if (unreadable) {
+      actions.append(action('delete', 'Delete', { className: 'small danger-text' }));
     } else {
       actions.append(action('download', 'Download'), action('copy', 'Copy'), action('edit', 'Edit'), action('delete', 'Delete', { className: 'small danger-text' }));
     }
@@ -556,7 +570,7 @@
       { dataset: { id: file.id }, className: deleted ? 'is-deleted' : '' },
       el('td', { className: 'thumb-col' }, preview),
       name,
-      el('td', { className: 'type muted small' }, file.contentType),
+      el('td', { className: 'type muted small' }, file.contentType, file.image ? el('div', { className: 'dimensions' }, file.image.width + ' × ' + file.image.height) : null),
       el('td', { className: 'num' }, formatSize(file.size)),
       el('td', {}, folder),
       el('td', { className: 'muted small nowrap' }, el('time', { datetime: file.createdAt }, dateFormat.format(new Date(file.createdAt)))),
