@@ -8,6 +8,7 @@ import { externalScratch } from './external-services';
 import { freePort } from './free-port';
 import { GraphQLClient, signToken } from './graphql-client';
 import { measureMemory } from './memory.bench';
+import { measureProcessing } from './processing.bench';
 import { measureRequestRates } from './request-rates.bench';
 import { printTable, writeResults, type Results } from './results';
 import type { S3Ready } from './s3-process';
@@ -17,7 +18,7 @@ import { measureSqlPerList } from './sql-count.bench';
 import { measureTransferSpeed } from './transfer-speed.bench';
 
 /**
- * npm run bench -- [--quick] [--only memory,transfer,rates,sql,scale] [--separate-s3] [--keep]
+ * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,scale] [--separate-s3] [--keep]
  *
  * Starts the server as `npm start` does (embedded PostgreSQL and S3 unless
  * DATABASE_URL / S3 variables are set) in a child process, runs the benchmarks
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) =
   transfer: { metrics: ['upload_vs_direct_put', 'download_vs_presigned_get'], run: measureTransferSpeed },
   rates: { metrics: ['list_vs_trivial_rps', 'presign_vs_trivial_rps'], run: measureRequestRates },
   sql: { metrics: ['sql_per_list_request'], run: measureSqlPerList },
+  processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },
   // Last: it leaves a million rows behind.
   scale: { metrics: ['scale_1m_vs_10k'], run: measureScale },
 };
@@ -64,6 +66,8 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'info',
       // The default 100 MB would refuse the large uploads.
       S3_MAX_FILE_SIZE_MB: '2048',
+      // Completing a 1 GB direct upload waits for its pass (the read-back) to answer AVAILABLE.
+      PROCESSING_WAIT_SECONDS: '300',
       ...external.env,
     };
     if (options['separate-s3'] && !external.env.S3_BUCKET_NAME) Object.assign(serverEnv, await startSeparateS3(scratch, cleanups, note));

@@ -7,7 +7,7 @@ const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
 /** EXIF orientations 5 to 8 turn the image a quarter: displayed, its width is its height. */
 const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 /** Images up to this size are decoded whole (for a blurhash); a larger one gets what its header says. */
-export const MAX_DECODED_IMAGE_BYTES = 64 * 1024 * 1024;
+export const MAX_DECODED_IMAGE_BYTES = 32 * 1024 * 1024;
 /** A blurhash is drawn from a thumbnail this small; 4 × 3 components, as blurhash's own examples use. */
 const PLACEHOLDER_SIZE = 32;
 

@@ -21,8 +21,9 @@ export class Clamd {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<Clamd> {
-    const dir = path.join(process.env.TEST_SCRATCH_DIR!, `clamd-${Math.random().toString(16).slice(2)}`);
+  /** `scratch`: where its database, configuration and log go (the test run's scratch directory by default). */
+  static async start(scratch = process.env.TEST_SCRATCH_DIR!): Promise<Clamd> {
+    const dir = path.join(scratch, `clamd-${Math.random().toString(16).slice(2)}`);
     await mkdir(path.join(dir, 'db'), { recursive: true });
     // md5:size:name, the .hdb format.
     await writeFile(path.join(dir, 'db', 'eicar.hdb'), '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n');
