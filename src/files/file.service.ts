@@ -182,7 +182,8 @@ export class FileService {
       await this.lifecycle.abandon(file, requireActor(actor));
       return true;
     }
-    if (hardDelete) {
+    // A file still in its pass has no place in the trash (its pass would not run again on restore): final too.
+    if (hardDelete || file.status === FileStatus.PROCESSING) {
       await this.storage.delete(file.s3Key);
       await this.files.remove(file);
     } else if (file.status !== FileStatus.DELETED) {
@@ -190,14 +191,15 @@ export class FileService {
       file.deletedAt = new Date();
       await this.files.save();
     }
-    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete, bytes: file.size });
+    this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor?.userId, hardDelete: hardDelete || file.status === FileStatus.PROCESSING, bytes: file.size });
     return true;
   }
 
   async restore(actor: Actor | null, id: string): Promise<FileEntity> {
     const file = await this.findOwned(actor, id);
     if (file.status !== FileStatus.DELETED) throw Errors.badInput('Only a deleted file can be restored');
-    file.status = FileStatus.AVAILABLE;
+    // Malware stays quarantined, in the trash or out of it.
+    file.status = file.malwareSignature ? FileStatus.QUARANTINED : FileStatus.AVAILABLE;
     file.deletedAt = null;
     await this.files.save();
     return file;
