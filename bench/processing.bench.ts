@@ -154,7 +154,7 @@ async function directUpload(server: ServerChild, client: GraphQLClient, file: st
 
 async function passSecondsTotal(server: ServerChild): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith('processing_pass_duration_seconds_sum '));
+  const line = text.split('\n').find((candidate) => candidate.startsWith('processing_pass_duration_seconds_sum{read="object"} '));
   return line ? Number(line.split(' ')[1]) : 0;
 }
 

@@ -184,7 +184,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       clearInterval(purgeSchedule);
       await drain.drain(config.shutdownTimeoutSeconds * 1000);
       await apollo.stop(); // closes the HTTP server
-      await queue.stop(); // lets running jobs finish
+      await queue.stop(config.shutdownTimeoutSeconds * 1000); // lets running jobs finish, within the same bound
       await connections.close();
     },
   };

@@ -55,14 +55,15 @@ export class Metrics {
 
   readonly filesScanned = new Counter({
     name: 'files_scanned_total',
-    help: 'Files the malware scanner judged, by outcome (clean, infected)',
+    help: 'Files the malware scanner judged, by outcome (clean, infected, error: the scanner failed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
   readonly passDuration = new Histogram({
     name: 'processing_pass_duration_seconds',
-    help: "The processing pass over one file's bytes (checksums, scan, image analysis), from its first byte to its verdict",
+    help: "The processing pass over one file's bytes (checksums, scan, image analysis), from its first byte to its verdict; read: stream (as a streamed upload arrives, at the client's pace) or object (read back from storage)",
+    labelNames: ['read'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
@@ -85,7 +86,8 @@ export class Metrics {
       help: 'Background jobs not yet done: queued, scheduled for a retry, or running',
       registers: [this.registry],
       async collect() {
-        this.set(await waiting());
+        // Scraped during a database outage, /metrics must still answer: the last value stays.
+        await waiting().then((count) => this.set(count), () => undefined);
       },
     });
   }

@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
   });
 
   it('times the processing pass and reports the job queue', async () => {
-    const before = await metric('processing_pass_duration_seconds_count');
+    const before = { stream: await metric('processing_pass_duration_seconds_count{read="stream"}'), object: await metric('processing_pass_duration_seconds_count{read="object"}') };
     const user = someUser();
     const client = await server.client(user);
     await server.upload(user, { name: 'pass.png', bytes: fixtures.png });
@@ -49,7 +49,8 @@ describe('GET /metrics', () => {
     await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(fixtures.png) });
     await client.request(`mutation($id: ID!) { completeUpload(id: $id) { status } }`, { id: requestUpload.file.id });
     // One pass in the stream, one from the queue over the object read back.
-    expect(await metric('processing_pass_duration_seconds_count')).toBe(before + 2);
+    expect(await metric('processing_pass_duration_seconds_count{read="stream"}')).toBe(before.stream + 1);
+    expect(await metric('processing_pass_duration_seconds_count{read="object"}')).toBe(before.object + 1);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(/^jobs_waiting \d+$/m);
     expect(text).toContain('# TYPE jobs_failed_total counter');

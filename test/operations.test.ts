@@ -153,14 +153,16 @@ describe('deployment files', () => {
   const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
   const app = compose.services.app;
 
-  it('has the app, PostgreSQL, MinIO and a one-shot bucket init, with health checks', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'minio', 'minio-init', 'postgres']);
+  it('has the app, PostgreSQL, MinIO, a one-shot bucket init and ClamAV, with health checks', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'clamav', 'minio', 'minio-init', 'postgres']);
     expect(compose.services.postgres.healthcheck).toBeDefined();
     expect(compose.services.minio.healthcheck).toBeDefined();
+    expect(compose.services.clamav.healthcheck).toBeDefined();
     expect(app.depends_on).toEqual({
       postgres: { condition: 'service_healthy' },
       minio: { condition: 'service_healthy' },
       'minio-init': { condition: 'service_completed_successfully' },
+      clamav: { condition: 'service_healthy' },
     });
   });
 
@@ -182,6 +184,8 @@ describe('deployment files', () => {
     expect(endpoint.port).toBe('9000');
     expect([env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY]).toEqual([compose.services.minio.environment.MINIO_ROOT_USER, compose.services.minio.environment.MINIO_ROOT_PASSWORD]);
     expect(JSON.stringify(compose.services['minio-init'])).toContain(`local/${config.s3.bucket}`);
+    // Uploads are scanned by the clamav service, on clamd's own port.
+    expect(config.processing).toMatchObject({ malwareScan: 'clamd', clamdHost: 'clamav', clamdPort: 3310 });
   });
 
   it('builds the image in two stages and runs it as a non-root user with production dependencies only', () => {

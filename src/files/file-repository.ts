@@ -111,7 +111,7 @@ export class FileRepository {
       params.push(...values);
     };
     where('status = any(?::file_status[])', `{${query.statuses.join(',')}}`);
-    if (query.statuses.length > 1) {
+    if (query.statuses.length > 1 && query.ownerId !== query.ownerOfUnfinished) {
       where(`(status not in ('${FileStatus.PROCESSING}', '${FileStatus.QUARANTINED}') or owner_id = ?)`, query.ownerOfUnfinished);
     }
     if (query.ownerId !== null) where('owner_id = ?', query.ownerId);

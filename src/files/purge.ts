@@ -25,6 +25,8 @@ export interface PurgeReport {
   expiredDeleted: string[];
   /** QUARANTINED files (malware) past the retention period, removed with their objects. */
   expiredQuarantined: string[];
+  /** PROCESSING files whose pass never finished, older than the retention period. */
+  abandonedProcessing: string[];
   /** PENDING uploads past their expiry, removed with their objects and parts. */
   expiredUploads: string[];
   /** Multipart uploads storage holds that no PENDING file claims, older than a day. */
@@ -52,7 +54,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -65,6 +67,8 @@ export class Purger {
       report.expiredDeleted = await this.removeAll(em, { status: FileStatus.DELETED, deletedAt: { $lt: retentionEnd } }, 'retention_expired', dryRun);
       // Kept as long as deleted files are, for its owner and administrators to see why; never served.
       report.expiredQuarantined = await this.removeAll(em, { status: FileStatus.QUARANTINED, updatedAt: { $lt: retentionEnd } }, 'quarantine_expired', dryRun);
+      // A pass that gave up (its job out of attempts) leaves the file PROCESSING: after as long, it goes too.
+      report.abandonedProcessing = await this.removeAll(em, { status: FileStatus.PROCESSING, updatedAt: { $lt: retentionEnd } }, 'processing_abandoned', dryRun);
       report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
@@ -144,6 +148,7 @@ function counts(report: PurgeReport) {
     dryRun: report.dryRun,
     expiredDeleted: report.expiredDeleted.length,
     expiredQuarantined: report.expiredQuarantined.length,
+    abandonedProcessing: report.abandonedProcessing.length,
     expiredUploads: report.expiredUploads.length,
     abandonedMultipart: report.abandonedMultipart.length,
     orphanObjects: report.orphanObjects.length,

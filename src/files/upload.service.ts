@@ -91,7 +91,8 @@ export class UploadService {
     const user = requireActor(actor);
     const file = await this.files.findById(id);
     if (!file || !isOwnerOrAdmin(user, file) || file.status === FileStatus.DELETED) throw Errors.fileNotFound();
-    if (file.status === FileStatus.AVAILABLE) return file; // completed already: answering again is harmless
+    // Completed already (available, in its pass, or quarantined): answering again is harmless, starting over is not.
+    if (file.status !== FileStatus.PENDING) return file;
 
     if (file.uploadExpiresAt && file.uploadExpiresAt.getTime() < Date.now()) {
       await this.lifecycle.discard(file, 'direct', Errors.badInput('The upload has expired; request a new one'));
@@ -122,7 +123,7 @@ export class UploadService {
       this.policy.maxFileSizeBytes,
       (sample) => this.policy.checkContent(file.extension, sample),
       isTextExtension(file.extension),
-      async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false })),
+      async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false, readBack: false })),
     );
     // pipeline() tears both streams down on either's failure: a client that disconnects
     // fails the storage write, and a refused file stops the client's stream.

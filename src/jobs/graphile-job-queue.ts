@@ -11,7 +11,9 @@ import type { EnqueueOptions, JobHandler, JobQueue, SqlInTransaction } from './j
  * (graphile-worker 0.16 itself would wait 4 hours); alive, it says so 6 times as often.
  */
 const DEFAULT_LEASE_MS = 30_000;
-/** About three days: e^n seconds between runs, capped by the library at 6 hours. */
+/** A database that does not take a connection in this long is down: the caller hears so, nothing waits on. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** About four days: e^n seconds between runs, capped by the library at 6 hours. */
 const DEFAULT_MAX_ATTEMPTS = 25;
 
 /**
@@ -39,7 +41,7 @@ export class GraphileJobQueue implements JobQueue {
     private readonly metrics?: Metrics,
   ) {
     // Its own pool: a LISTEN connection, one per running job, and room to queue.
-    this.pool = new Pool({ connectionString: databaseUrl, max: concurrency + 3 });
+    this.pool = new Pool({ connectionString: databaseUrl, max: concurrency + 3, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     this.pool.on('error', (error) => log.warn({ event: 'job_queue_connection_lost', err: error }));
     this.logger = new WorkerLogger(() => (level, message, meta) => {
       if (level === 'error') log.error({ event: 'job_queue', ...meta }, message);
@@ -92,9 +94,12 @@ export class GraphileJobQueue implements JobQueue {
     return rows[0].count;
   }
 
-  async stop(): Promise<void> {
+  async stop(timeoutMs = 30_000): Promise<void> {
     clearInterval(this.heartbeat);
-    await this.runner?.stop();
+    // Running jobs may finish, within the shutdown's bound; one cut short runs again elsewhere (at least once).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.runner?.stop(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
     await this.pool.query('delete from job_queue_instances where instance_id = $1', [this.instanceId]).catch(() => undefined);
     await this.pool.end();
   }

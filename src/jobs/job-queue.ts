@@ -10,7 +10,7 @@ export interface JobContext {
 export type JobHandler<P> = (payload: P, job: JobContext) => Promise<void>;
 
 export interface EnqueueOptions {
-  /** Runs in all, the first included (default 25: about three days of backoff). */
+  /** Runs in all, the first included (default 25: about four days of backoff). */
   maxAttempts?: number;
   runAt?: Date;
   /** At most one waiting job per key: queueing again replaces it (e.g. one pass per file). */
@@ -34,6 +34,6 @@ export interface JobQueue {
   start(): Promise<void>;
   /** Jobs not yet done (waiting, scheduled for a retry, or running); those out of attempts are not counted. */
   waiting(): Promise<number>;
-  /** Stops taking jobs and waits for those running. */
-  stop(): Promise<void>;
+  /** Stops taking jobs and waits for those running, at most `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { FileStatus } from '../../entities/file.entity';
+import { isAppError } from '../errors';
 import type { FileRepository } from '../files/file-repository';
 import type { NewFileLifecycle } from '../files/new-file-lifecycle';
-import type { ImageAnalyser } from '../images/image-analyser';
+import { type ImageAnalyser, MAX_DECODED_IMAGE_BYTES } from '../images/image-analyser';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { StorageBackend } from '../storage/storage-backend';
@@ -27,8 +28,14 @@ export function registerProcessingJobs(queue: JobQueue, deps: ProcessingJobDeps)
     const { files, lifecycle } = deps.scope();
     const file = await files.findById(fileId);
     if (!file || file.status !== FileStatus.PROCESSING) return; // done already, deleted, or gone
-    const object = (await deps.storage.get(file.s3Key))!;
-    const reading = await deps.pass.begin(file.contentType, { wholeImage: true });
+    const object = await deps.storage.get(file.s3Key).catch(async (error: unknown) => {
+      if (!isAppError(error) || error.code !== 'NOT_FOUND') throw error;
+      // The object is gone (removed outside the server): the file can never be passed.
+      return lifecycle.discard(file, file.partSize ? 'resumable' : 'direct', error, false);
+    });
+    if (!object) return;
+    // Its size is known: an image too large to decode is read for its header alone from the start.
+    const reading = await deps.pass.begin(file.contentType, { wholeImage: file.size <= MAX_DECODED_IMAGE_BYTES, readBack: true });
     try {
       for await (const chunk of object.body as AsyncIterable<Buffer>) await reading.write(chunk);
     } catch (error) {

@@ -36,10 +36,12 @@ export class ProcessingPass {
   /**
    * A reading of one file's bytes. `wholeImage`: decode an image whole (a blurhash
    * too); otherwise its header alone is read, and the blurhash comes later.
+   * `readBack`: the object read back from storage (a direct upload), not a stream on its way in.
    */
-  async begin(contentType: string, options: { wholeImage: boolean }): Promise<PassReading> {
+  async begin(contentType: string, options: { wholeImage: boolean; readBack: boolean }): Promise<PassReading> {
     const image = !this.images.isImage(contentType) ? 'none' : options.wholeImage ? 'whole' : 'header';
-    return new PassReading(this.scanner ? await this.scanner.open() : null, this.images, image, this.metrics);
+    const read = options.readBack ? 'object' : 'stream';
+    return new PassReading(this.scanner ? await this.scanner.open() : null, this.images, image, this.metrics, read);
   }
 }
 
@@ -55,6 +57,7 @@ export class PassReading {
     private readonly images: ImageAnalyser,
     private image: 'none' | 'header' | 'whole',
     private readonly metrics: Metrics,
+    private readonly read: 'stream' | 'object',
   ) {}
 
   /** Resolves when the scanner has taken the chunk: its pace is the pass's. */
@@ -66,14 +69,17 @@ export class PassReading {
   }
 
   async finish(): Promise<PassResult> {
-    const malwareSignature = this.scan ? await this.scan.verdict() : null;
+    const malwareSignature = this.scan ? await this.scan.verdict().catch((error: unknown) => {
+      this.metrics.filesScanned.inc({ outcome: 'error' });
+      throw error;
+    }) : null;
     const bytes = Buffer.concat(this.held, this.heldBytes);
     this.held = [];
     let image: ImageInfo | null = null;
     if (!malwareSignature && this.image === 'whole') image = await this.images.fromImage(bytes);
     if (!malwareSignature && this.image === 'header') image = await this.images.fromHeader(bytes);
     if (this.scan) this.metrics.filesScanned.inc({ outcome: malwareSignature ? 'infected' : 'clean' });
-    this.metrics.passDuration.observe(Number(process.hrtime.bigint() - this.started) / 1e9);
+    this.metrics.passDuration.observe({ read: this.read }, Number(process.hrtime.bigint() - this.started) / 1e9);
     return { checksumSha256: this.sha256.digest('hex'), checksumCrc32: this.crc, malwareSignature, image };
   }
 

@@ -64,8 +64,9 @@ export class Clamd {
   }
 
   async down(): Promise<void> {
-    const exited = new Promise((resolve) => this.process?.once('exit', resolve));
-    this.process?.kill('SIGKILL');
+    if (!this.process || this.process.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.process!.once('exit', resolve));
+    this.process.kill('SIGKILL');
     await exited;
     this.process = undefined;
   }
