@@ -123,10 +123,10 @@ export class NewFileLifecycle {
   /**
    * Brings the bytes in (a streamed upload, a copy) or checks those the client put
    * (a direct upload), then makes the file AVAILABLE, or PROCESSING until its
-   * pass has run. `bytes` calls `objectWritten` once storage holds the object, if
-   * it has more to do after (the scanner's verdict). A refused or infected file is discarded: no object, no parts,
+   * pass has run. A refused or infected file is discarded: no object, no parts,
    * no row. A direct upload that meets an outage stays PENDING, so that the
-   * client can complete it again.
+   * client can complete it again. `bytes` calls `objectWritten` once storage
+   * holds the object, when it still has work to do after that (the scanner's verdict).
    */
   async settle(file: FileEntity, arrival: Arrival, bytes: (objectWritten: () => void) => Promise<StoredBytes>): Promise<FileEntity | FileRecord> {
     const started = Date.now();
