@@ -9,6 +9,7 @@ import { startServerChild, type ServerChild } from './server-child';
 import { median, MB, round } from './stats';
 import { storageEnv } from './storage-env';
 import { pngFile } from './test-files';
+import { interleave } from './transfer-speed.bench';
 import { downloadAll, putPresigned, uploadThroughServer } from './transfers';
 
 const ROUNDS = 5;
@@ -52,7 +53,7 @@ export async function measureProcessing(bench: BenchContext): Promise<void> {
       await client.hardDelete(value.id);
       return seconds;
     };
-    const speeds = await interleave(bench, 'scan', { scanned: upload(scanning, scanned), plain: upload(bench.server, plain) }, size);
+    const { speed: speeds } = await interleave(bench, 'scan', size, { scanned: upload(scanning, scanned), plain: upload(bench.server, plain) });
     const scanRatios = speeds.scanned.map((mbs, r) => mbs / speeds.plain[r]);
     const scanValue = round(median(scanRatios));
     bench.results.scan_upload_vs_unscanned = {
@@ -156,19 +157,4 @@ async function passSecondsTotal(server: ServerChild): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith('processing_pass_duration_seconds_sum{read="object"} '));
   return line ? Number(line.split(' ')[1]) : 0;
-}
-
-/** One untimed warm-up each, then ROUNDS rounds in a rotating order; MB/s per path and round. */
-async function interleave(bench: BenchContext, what: string, paths: Record<string, () => Promise<number>>, bytes: number): Promise<Record<string, number[]>> {
-  const names = Object.keys(paths);
-  for (const name of names) await paths[name]();
-  const speeds: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + r) % names.length];
-      speeds[name].push(bytes / MB / (await paths[name]()));
-    }
-    bench.note(`${what} round ${r + 1}: ${names.map((name) => `${name} ${speeds[name][r].toFixed(0)} MB/s`).join(', ')}`);
-  }
-  return speeds;
 }

@@ -90,7 +90,7 @@ interface Runs {
 }
 
 /** One untimed warm-up each, then ROUNDS rounds in a rotating order. */
-async function interleave(bench: BenchContext, what: string, bytes: number, paths: Record<string, () => Promise<number>>): Promise<Runs> {
+export async function interleave(bench: BenchContext, what: string, bytes: number, paths: Record<string, () => Promise<number>>): Promise<Runs> {
   const names = Object.keys(paths);
   for (const name of names) await paths[name]();
   const runs: Runs = { speed: Object.fromEntries(names.map((name) => [name, []])), cpuMsPerMB: Object.fromEntries(names.map((name) => [name, []])) };

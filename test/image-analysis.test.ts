@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLClient } from 'graphql-request';
 import sharp from 'sharp';
 import { eventually } from './support/browser';
+import { directUpload } from './support/direct-upload';
 import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -27,13 +28,7 @@ async function bombPng(): Promise<Buffer> {
   return png;
 }
 
-async function direct(client: GraphQLClient, name: string, bytes: Buffer, contentType: string): Promise<any> {
-  const { requestUpload } = await client.request<any>(`mutation($i: RequestUploadInput!) { requestUpload(input: $i) { url headers file { id } } }`, {
-    i: { filename: name, contentType, size: bytes.length },
-  });
-  await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(bytes) });
-  return (await client.request<any>(`mutation($id: ID!) { completeUpload(id: $id) { id status ${IMAGE} } }`, { id: requestUpload.file.id })).completeUpload;
-}
+const direct = (client: GraphQLClient, name: string, bytes: Buffer, contentType: string) => directUpload(client, name, bytes, contentType, `id status ${IMAGE}`);
 
 describe('image analysis in the processing pass (File.image)', () => {
   let server: TestServer;
@@ -79,7 +74,9 @@ describe('image analysis in the processing pass (File.image)', () => {
 
   it('a corrupt image named .png is stored with image null; a truncated JPEG keeps the size its header gives, without a blurhash', async () => {
     const user = someUser();
-    const corrupt = Buffer.concat([fixtures.png.subarray(0, 16), randomBytes(300)]);
+    // A PNG signature and chunk header (what the upload rules check), then zeros: a header that describes no image.
+    // (Random bytes here are sometimes taken for no PNG at all by the type sniffer.)
+    const corrupt = Buffer.concat([fixtures.png.subarray(0, 16), Buffer.alloc(300)]);
     expect(await streamed(user, 'corrupt.png', corrupt)).toMatchObject({ status: 'AVAILABLE', image: null });
     const jpeg = await turnedJpeg();
     const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));

@@ -1,6 +1,6 @@
-import type { GraphQLClient } from 'graphql-request';
 import { Errors } from '../src/errors';
 import type { Arrival, NewFileHooks } from '../src/files/new-file-lifecycle';
+import { directUpload, resumableUpload } from './support/direct-upload';
 import { errorCode } from './support/error-code';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { trickleUpload } from './support/half-upload';
@@ -35,32 +35,12 @@ describe('the life cycle of a new file', () => {
   });
   afterAll(() => server.stop());
 
-  async function direct(client: GraphQLClient, name: string): Promise<any> {
-    const size = fixtures.png.length;
-    const { requestUpload } = await client.request<any>(`mutation($i: RequestUploadInput!) { requestUpload(input: $i) { url headers file { id } } }`, {
-      i: { filename: name, contentType: 'image/png', size },
-    });
-    expect((await fetch(requestUpload.url, { method: 'PUT', headers: requestUpload.headers, body: new Uint8Array(fixtures.png) })).status).toBe(200);
-    return (await client.request<any>(`mutation($id: ID!) { completeUpload(id: $id) { id status size } }`, { id: requestUpload.file.id })).completeUpload;
-  }
-
-  async function resumable(client: GraphQLClient, name: string): Promise<any> {
-    const { requestMultipartUpload: ticket } = await client.request<any>(`mutation($i: RequestUploadInput!) { requestMultipartUpload(input: $i) { file { id } } }`, {
-      i: { filename: name, contentType: 'image/png', size: fixtures.png.length },
-    });
-    const { signUploadParts } = await client.request<any>(`mutation($id: ID!) { signUploadParts(id: $id, partNumbers: [1]) { url headers } }`, { id: ticket.file.id });
-    const put = await fetch(signUploadParts[0].url, { method: 'PUT', headers: signUploadParts[0].headers, body: new Uint8Array(fixtures.png) });
-    const parts = [{ partNumber: 1, etag: put.headers.get('etag') }];
-    return (await client.request<any>(`mutation($id: ID!, $p: [CompletedPartInput!]!) { completeMultipartUpload(id: $id, parts: $p) { id status size } }`, { id: ticket.file.id, p: parts }))
-      .completeMultipartUpload;
-  }
-
   it('takes every path through the same steps: reserved PENDING, bytes stored, then AVAILABLE (client-written bytes: PROCESSING first)', async () => {
     const user = someUser();
     const client = await server.client(user);
     const streamed = (await server.upload(user, { name: 'path-stream.png', bytes: fixtures.png })).data!.uploadFile;
-    const directly = await direct(client, 'path-direct.png');
-    const resumed = await resumable(client, 'path-resumable.png');
+    const directly = await directUpload(client, 'path-direct.png', fixtures.png, 'image/png');
+    const resumed = await resumableUpload(client, 'path-resumable.png', fixtures.png, 'image/png');
     const copied = (await client.request<any>(`mutation($id: ID!) { copyFile(id: $id, input: { newName: "path-copy.png" }) { id status } }`, { id: streamed.id })).copyFile;
     expect([streamed.status, directly.status, resumed.status, copied.status]).toEqual(['AVAILABLE', 'AVAILABLE', 'AVAILABLE', 'AVAILABLE']);
 
@@ -101,8 +81,8 @@ describe('the life cycle of a new file', () => {
     const [rows, keys] = [await server.rowCount(), await server.objectKeys()];
 
     expect((await server.upload(user, { name: 'refused-after-1.png', bytes: fixtures.png })).errors?.[0].extensions?.code).toBe('UNSUPPORTED_FILE_TYPE');
-    expect(await errorCode(direct(client, 'refused-after-2.png'))).toBe('UNSUPPORTED_FILE_TYPE');
-    expect(await errorCode(resumable(client, 'refused-after-3.png'))).toBe('UNSUPPORTED_FILE_TYPE');
+    expect(await errorCode(directUpload(client, 'refused-after-2.png', fixtures.png, 'image/png'))).toBe('UNSUPPORTED_FILE_TYPE');
+    expect(await errorCode(resumableUpload(client, 'refused-after-3.png', fixtures.png, 'image/png'))).toBe('UNSUPPORTED_FILE_TYPE');
     expect(await errorCode(client.request(`mutation($id: ID!) { copyFile(id: $id, input: { newName: "refused-after-4.png" }) { id } }`, { id: source.id }))).toBe(
       'UNSUPPORTED_FILE_TYPE',
     );
