@@ -56,8 +56,9 @@ export interface RunningApp {
 
 export interface AppParts {
   /**
-   * What joins the life of every new file (NewFileHooks), in order. The features
-   * that hook in (quotas, the processing pass, events) are listed here.
+   * What joins the life of every new file (NewFileHooks), in order: the features
+   * that hook in (quotas, events) are listed here. The processing pass is part of
+   * the life cycle itself (every file goes through it).
    */
   newFileHooks?: readonly NewFileHooks[];
 }
