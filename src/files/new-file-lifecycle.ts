@@ -158,7 +158,7 @@ export class NewFileLifecycle {
 
   /** The pass over a PROCESSING file has run (from the job queue): AVAILABLE, or QUARANTINED with what was found. */
   async processed(file: FileEntity, result: PassResult): Promise<void> {
-    const arrival: Arrival = file.partSize ? 'resumable' : 'direct';
+    const arrival = clientArrival(file);
     if (result.malwareSignature) {
       file.malwareSignature = result.malwareSignature;
       this.infected(file, arrival, result.malwareSignature);
@@ -223,7 +223,7 @@ export class NewFileLifecycle {
   async abandon(file: FileEntity, actor: Actor): Promise<void> {
     if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
     await this.storage.delete(file.s3Key);
-    this.changeStatus(file, file.multipartUploadId ? 'resumable' : 'direct', file.status, null);
+    this.changeStatus(file, clientArrival(file), file.status, null);
     await this.files.remove(file);
     this.log.info({ event: 's3_file_deleted', fileId: file.id, userId: actor.userId, reason: 'upload_aborted', hardDelete: true });
   }
@@ -262,6 +262,11 @@ export class NewFileLifecycle {
   private reservationEnd(): Date {
     return new Date(Date.now() + this.rules.reservationSeconds * 1000);
   }
+}
+
+/** How the bytes of a file the client put came: a resumable upload keeps its part size, completed or not. */
+export function clientArrival(file: FileEntity): Arrival {
+  return file.partSize ? 'resumable' : 'direct';
 }
 
 function applyPass(file: FileEntity, result: PassFacts): void {

@@ -1,7 +1,7 @@
 import { FileStatus } from '../../entities/file.entity';
 import { isAppError } from '../errors';
 import type { FileRepository } from '../files/file-repository';
-import type { NewFileLifecycle } from '../files/new-file-lifecycle';
+import { clientArrival, type NewFileLifecycle } from '../files/new-file-lifecycle';
 import { type ImageAnalyser, MAX_DECODED_IMAGE_BYTES } from '../images/image-analyser';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
@@ -31,7 +31,7 @@ export function registerProcessingJobs(queue: JobQueue, deps: ProcessingJobDeps)
     const object = await deps.storage.get(file.s3Key).catch(async (error: unknown) => {
       if (!isAppError(error) || error.code !== 'NOT_FOUND') throw error;
       // The object is gone (removed outside the server): the file can never be passed.
-      return lifecycle.discard(file, file.partSize ? 'resumable' : 'direct', error, false);
+      return lifecycle.discard(file, clientArrival(file), error, false);
     });
     if (!object) return;
     // Its size is known: an image too large to decode is read for its header alone from the start.
