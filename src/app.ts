@@ -22,6 +22,8 @@ import { MultipartUploadService } from './files/multipart-upload.service';
 import { NewFileLifecycle, type NewFileHooks } from './files/new-file-lifecycle';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
+import { refuseNulCharacters } from './graphql/nul-characters';
+import { RequestBudget, requestCostPlugin } from './graphql/request-cost';
 import { metricsPlugin } from './graphql/metrics-plugin';
 import { requestLimitsRule } from './graphql/request-limits';
 import { buildFileSchema } from './graphql/schema';
@@ -31,6 +33,7 @@ import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
+import { refuseSharedUploads } from './http/refuse-shared-uploads';
 import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -105,6 +108,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const apollo = new ApolloServer<Context>({
     schema: await buildFileSchema(),
     introspection: config.graphiql,
+    // "Did you mean "files"?" would list the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: !config.graphiql,
     formatError: createFormatError(log),
     includeStacktraceInErrorResponses: false,
     // Apollo Client's BatchHttpLink sends arrays; limitBatch bounds their length.
@@ -120,6 +125,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       // No @cacheControl hints are used; the plugin would still instrument every field.
       ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(metrics),
+      refuseNulCharacters(),
+      requestCostPlugin(),
     ],
   });
   await apollo.start();
@@ -127,7 +134,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const context = async ({ res }: { res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
     const { files, uploads, multipart } = servicesFor();
-    return { actor, files, uploads, multipart, policy, loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
+    return { actor, files, uploads, multipart, policy, budget: new RequestBudget(config.graphqlLimits.maxCost), loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
   };
 
   // Tokens travel as Authorization headers, never cookies: no credentials, which is what makes `*` safe.
@@ -157,6 +164,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     // The policy's byte counter must see the excess first, so the parser's own limit sits above it.
     uploadMiddleware({ maxFileSize: config.upload.maxFileSizeBytes + 1024 * 1024, maxFiles: config.graphqlLimits.maxBatch, maxFieldSize: config.graphqlLimits.maxBodyBytes }),
     limitBatch(config.graphqlLimits.maxBatch),
+    refuseSharedUploads,
     expressMiddleware(apollo, { context }),
     graphqlBodyErrors,
   );
@@ -229,12 +237,12 @@ function createScanner(config: Config, log: Logger): MalwareScanner | null {
 }
 
 async function createAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
-  const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
-  if (jwksUrl) return Authenticator.withJwks(jwksUrl, issuer!, audience!);
-  if (jwtSecret) return Authenticator.withSecret(jwtSecret);
+  const { jwtSecret, jwksUrl, issuer, audience, allowTokensWithoutExpiry: allowNoExp } = config.auth;
+  if (jwksUrl) return Authenticator.withJwks(jwksUrl, issuer!, audience!, { allowNoExp });
+  if (jwtSecret) return Authenticator.withSecret(jwtSecret, { allowNoExp });
   log.warn(
     { event: 'development_default', service: 'auth', secretFile: `${config.dataDir}/jwt-secret` },
     'No JWT_SECRET and no JWT_JWKS_URL: tokens are signed with a development secret kept under DATA_DIR (`npm run token`)',
   );
-  return Authenticator.withSecret(await loadOrCreateDevSecret(config.dataDir));
+  return Authenticator.withSecret(await loadOrCreateDevSecret(config.dataDir), { allowNoExp });
 }

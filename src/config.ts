@@ -20,6 +20,8 @@ export interface Config {
     readonly maxFields: number;
     readonly maxBatch: number;
     readonly maxBodyBytes: number;
+    /** The work one HTTP request may ask for, batches included (src/graphql/request-cost.ts). */
+    readonly maxCost: number;
   };
   readonly database: {
     /** Unset: start the embedded PostgreSQL. */
@@ -87,6 +89,8 @@ export interface Config {
     readonly jwksUrl?: string;
     readonly issuer?: string;
     readonly audience?: string;
+    /** For identity providers that issue tokens without `exp`; such tokens are refused otherwise. */
+    readonly allowTokensWithoutExpiry: boolean;
   };
 }
 
@@ -155,6 +159,7 @@ export function parseConfig(env: Env): Config {
       maxFields: read.integer('GRAPHQL_MAX_FIELDS', 500, 1, 100_000),
       maxBatch: read.integer('GRAPHQL_MAX_BATCH', 10, 1, 1000),
       maxBodyBytes: read.integer('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxCost: read.integer('GRAPHQL_MAX_COST', 200, 1, 1_000_000),
     },
     database: {
       url: read.url('DATABASE_URL'),
@@ -210,6 +215,7 @@ export function parseConfig(env: Env): Config {
       jwksUrl,
       issuer,
       audience,
+      allowTokensWithoutExpiry: read.boolean('JWT_ALLOW_NO_EXP', false),
     },
   });
 }

@@ -42,6 +42,37 @@ describe('HS256 tokens (JWT_SECRET)', () => {
     expect(await ask(server, await make())).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
+  describe('claims about time (a 60-second allowance for an issuer\'s clock running ahead)', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const signed = (claims: Record<string, number>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(someUser()).sign(new TextEncoder().encode(server.config.auth.jwtSecret!));
+
+    it.each([
+      ['a token without exp (it would never expire)', () => signed({})],
+      ['a token issued a year from now', () => signed({ iat: now() + 365 * 86400, exp: now() + 400 * 86400 })],
+      ['a token issued 2 minutes from now', () => signed({ iat: now() + 120, exp: now() + 3600 })],
+      ['a token valid from 2 minutes from now', () => signed({ nbf: now() + 120, exp: now() + 3600 })],
+      ['a token expired a second ago (exp has no allowance)', () => signed({ exp: now() - 1 })],
+    ])('refuses %s', async (_case, make) => {
+      expect(await ask(server, await make())).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    });
+
+    it('accepts iat and nbf up to 60 seconds ahead', async () => {
+      expect(await ask(server, await signed({ iat: now() + 30, nbf: now() + 30, exp: now() + 3600 }))).toEqual({ status: 200, code: undefined });
+    });
+
+    it('accepts a token without exp only where JWT_ALLOW_NO_EXP=true', async () => {
+      const lenient = await startTestServer({ JWT_SECRET: server.config.auth.jwtSecret!, JWT_ALLOW_NO_EXP: 'true' });
+      try {
+        const token = await signed({});
+        expect(await ask(lenient, token)).toEqual({ status: 200, code: undefined });
+        expect(await ask(lenient, await signed({ iat: now() + 3600 }))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      } finally {
+        await lenient.stop();
+      }
+    });
+  });
+
   // Verified tokens are remembered (authenticator.ts): never past their expiry.
   it('refuses a token once it has expired, though it was accepted before', async () => {
     const token = await server.token(someUser(), { expiresIn: '2s' });

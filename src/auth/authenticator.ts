@@ -11,6 +11,14 @@ type Verification =
   | { kind: 'secret'; secret: Uint8Array }
   | { kind: 'jwks'; keys: JWTVerifyGetKey; issuer: string; audience: string };
 
+export interface TokenRules {
+  /** Accept tokens without `exp` (some identity providers omit it). Off by default: such a token would never expire. */
+  allowNoExp?: boolean;
+}
+
+/** How far the issuer's clock may run ahead of ours: `iat` and `nbf` beyond it are refused. */
+const CLOCK_SKEW_SECONDS = 60;
+
 // A verified token is trusted again for at most this long, and never past its expiry.
 const REMEMBER_MS = 60_000;
 const REMEMBERED_TOKENS = 10_000;
@@ -28,14 +36,17 @@ export class Authenticator {
    */
   private readonly verified = new Map<string, { actor: Actor; until: number }>();
 
-  private constructor(private readonly verification: Verification) {}
+  private constructor(
+    private readonly verification: Verification,
+    private readonly rules: TokenRules,
+  ) {}
 
-  static withSecret(secret: string): Authenticator {
-    return new Authenticator({ kind: 'secret', secret: new TextEncoder().encode(secret) });
+  static withSecret(secret: string, rules: TokenRules = {}): Authenticator {
+    return new Authenticator({ kind: 'secret', secret: new TextEncoder().encode(secret) }, rules);
   }
 
-  static withJwks(url: string, issuer: string, audience: string): Authenticator {
-    return new Authenticator({ kind: 'jwks', keys: createRemoteJWKSet(new URL(url)), issuer, audience });
+  static withJwks(url: string, issuer: string, audience: string, rules: TokenRules = {}): Authenticator {
+    return new Authenticator({ kind: 'jwks', keys: createRemoteJWKSet(new URL(url)), issuer, audience }, rules);
   }
 
   async authenticate(authorization: string | undefined): Promise<Actor | null> {
@@ -49,6 +60,8 @@ export class Authenticator {
 
     const payload = await this.verify(token);
     if (typeof payload.sub !== 'string' || payload.sub === '') throw Errors.unauthenticated('The token has no subject');
+    // The subject becomes owner_id: text PostgreSQL can store and logs can print.
+    if (/[\u0000-\u001f\u007f]/.test(payload.sub)) throw Errors.unauthenticated('The token\'s subject holds control characters');
     const roles = Array.isArray(payload.roles) ? payload.roles : [];
     const actor = Object.freeze({ userId: payload.sub, isAdmin: roles.includes('admin') });
     this.remember(token, actor, payload.exp);
@@ -66,14 +79,30 @@ export class Authenticator {
     try {
       const v = this.verification;
       // Algorithms are pinned: "none", or an HS256 token signed with a public key, never passes.
+      const common = { clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: this.rules.allowNoExp ? [] : ['exp'] };
       const { payload } =
         v.kind === 'secret'
-          ? await jwtVerify(token, v.secret, { algorithms: ['HS256'] })
-          : await jwtVerify(token, v.keys, { algorithms: ['RS256', 'ES256'], issuer: v.issuer, audience: v.audience });
+          ? await jwtVerify(token, v.secret, { ...common, algorithms: ['HS256'] })
+          : await jwtVerify(token, v.keys, { ...common, algorithms: ['RS256', 'ES256'], issuer: v.issuer, audience: v.audience });
+      // The tolerance is for an issuer's clock running ahead (`nbf`, and `iat`, which jose checks only
+      // against a maximum age we do not set); a lifetime ends when `exp` says, to the second.
+      const now = Date.now() / 1000;
+      if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_SECONDS) throw new TokenFromTheFuture();
+      if (payload.exp !== undefined && payload.exp <= now) throw Object.assign(new Error('expired'), { code: 'ERR_JWT_EXPIRED' });
       return payload;
     } catch (error) {
-      const reason = (error as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid';
-      throw Errors.unauthenticated(reason);
+      throw Errors.unauthenticated(refusal(error));
     }
   }
+}
+
+class TokenFromTheFuture extends Error {}
+
+function refusal(error: unknown): string {
+  if (error instanceof TokenFromTheFuture) return 'The token was issued in the future (iat)';
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_EXPIRED') return 'The token has expired';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'exp') return 'The token has no expiry (exp)';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf') return 'The token is not valid yet (nbf)';
+  return 'The token is not valid';
 }

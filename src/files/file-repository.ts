@@ -140,12 +140,19 @@ export class FileRepository {
 // Server gone, shutting down, or not reachable: SQLSTATE classes 08 and 57P, or the socket's own errors.
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect/i;
 
-/** The database's outages become the client's "try again later"; everything else stays as it is. */
+/**
+ * The database's outages become the client's "try again later". A value the
+ * database refuses (SQLSTATE class 22, or 08P01: MikroORM writes values into the
+ * statement, and a NUL there breaks the protocol message) is bad input that got
+ * past the checks at the edge: the client's error, never an outage alert.
+ * Everything else stays as it is.
+ */
 async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
+    if (/^22|^08P01$/.test(code ?? '')) throw Errors.badInput('A value in the request cannot be stored or searched for');
     if (error instanceof ConnectionException || /^(08|57P)/.test(code ?? '') || UNREACHABLE.test(message ?? '')) {
       throw Errors.databaseUnavailable(error);
     }

@@ -5,6 +5,7 @@ import type { FileService } from '../files/file.service';
 import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
 import type { FilePolicy } from '../files/file-policy';
+import type { RequestBudget } from './request-cost';
 
 /** What every resolver gets: who asks, and this request's services and loaders. */
 export interface Context {
@@ -13,6 +14,8 @@ export interface Context {
   uploads: UploadService;
   multipart: MultipartUploadService;
   policy: FilePolicy;
+  /** The work this HTTP request may still ask for, shared by the operations of a batch. */
+  budget: RequestBudget;
   loaders: {
     /** Files by id as this actor may see them (null otherwise), batched per request. */
     file: DataLoader<string, FileRecord | null>;

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { isAppError, isErrorCode } from '../errors';
 import type { Logger } from '../logger';
@@ -26,9 +26,21 @@ export function createFormatError(log: Logger) {
       return { ...base, message: `Invalid input: ${detail}`, extensions: { code: 'BAD_USER_INPUT' } };
     }
     const code = String(formatted.extensions?.code ?? '');
-    if (REQUEST_ERRORS.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    if (REQUEST_ERRORS.has(code) || isAboutTheRequest(error)) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
     log.error({ event: 'internal_error', err: original });
     return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/**
+ * GraphQL's and Apollo's own refusals that carry no code (Apollo calls them
+ * INTERNAL_SERVER_ERROR before they reach us): an operation type the
+ * schema lacks ("subscription"), a persisted query whose hash does not match its
+ * text or whose version is unknown. They are made by graphql-js or Apollo about
+ * the request itself, so they wrap nothing and name no field; whatever a resolver
+ * throws reaches here with a path and the thrown error inside.
+ */
+function isAboutTheRequest(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions.code === undefined && error.originalError === undefined && error.path === undefined;
 }

@@ -2,6 +2,7 @@ import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { AppError, Errors } from '../errors';
+import { holdsNul, NUL_MESSAGE } from './nul-characters';
 export const SafeIntScalar = SafeIntResolver;
 
 /** graphql-scalars' DateTime, named as API.md names it. */
@@ -15,10 +16,16 @@ export const JSONObjectScalar = new GraphQLScalarType({
   ...JSONObjectResolver.toConfig(),
   name: 'JSONObject',
   description: 'A JSON object; a string holding a JSON object is also accepted and parsed.',
-  parseValue: (value: unknown) => JSONObjectResolver.parseValue(parseIfString(value)),
+  parseValue: (value: unknown) => withoutNul(JSONObjectResolver.parseValue(parseIfString(value))),
   parseLiteral: (ast: ValueNode, variables) =>
-    ast.kind === Kind.STRING ? JSONObjectResolver.parseValue(parseIfString(ast.value)) : JSONObjectResolver.parseLiteral(ast, variables),
+    withoutNul(ast.kind === Kind.STRING ? JSONObjectResolver.parseValue(parseIfString(ast.value)) : JSONObjectResolver.parseLiteral(ast, variables)),
 });
+
+/** A string of JSON may spell NUL as an escape, which only parsing reveals (see nul-characters.ts). */
+function withoutNul<T>(value: T): T {
+  if (holdsNul(value)) throw new GraphQLError(`JSONObject: ${NUL_MESSAGE}`);
+  return value;
+}
 
 function parseIfString(value: unknown): unknown {
   if (typeof value !== 'string') return value;
