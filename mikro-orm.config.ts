@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { FileEntity } from './entities/file.entity';
 import { JobQueueInstance } from './entities/job-queue-instance.entity';
+import { ServerSecret } from './entities/server-secret.entity';
 import { migrationsList } from './migrations';
 
 /**
@@ -12,7 +13,7 @@ import { migrationsList } from './migrations';
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: [FileEntity, JobQueueInstance],
+    entities: [FileEntity, JobQueueInstance, ServerSecret],
     // ts-morph takes seconds to start; decorator metadata is enough.
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],

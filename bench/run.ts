@@ -7,6 +7,7 @@ import { forkChild } from './child-process';
 import { externalScratch } from './external-services';
 import { freePort } from './free-port';
 import { GraphQLClient, signToken } from './graphql-client';
+import { measureImages } from './images.bench';
 import { measureMemory } from './memory.bench';
 import { measureProcessing } from './processing.bench';
 import { measureRequestRates } from './request-rates.bench';
@@ -18,7 +19,7 @@ import { measureSqlPerList } from './sql-count.bench';
 import { measureTransferSpeed } from './transfer-speed.bench';
 
 /**
- * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,scale] [--separate-s3] [--keep]
+ * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,scale] [--separate-s3] [--keep]
  *
  * Starts the server as `npm start` does (embedded PostgreSQL and S3 unless
  * DATABASE_URL / S3 variables are set) in a child process, runs the benchmarks
@@ -32,6 +33,7 @@ const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) =
   rates: { metrics: ['list_vs_trivial_rps', 'presign_vs_trivial_rps'], run: measureRequestRates },
   sql: { metrics: ['sql_per_list_request'], run: measureSqlPerList },
   processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },
+  images: { metrics: ['image_first_render_ms', 'rendition_vs_presigned_get', 'list_imageurl_cpu_ratio', 'rss_20_first_renders_mb'], run: measureImages },
   // Last: it leaves a million rows behind.
   scale: { metrics: ['scale_1m_vs_10k'], run: measureScale },
 };

@@ -4,7 +4,7 @@ import type { FileRecord } from '../src/files/file-record';
 import { encodeCursor } from '../src/files/cursor';
 import type { Context } from '../src/graphql/context';
 import { FileConnection, FileType } from './file.type';
-import { FileFilter } from './inputs';
+import { FileFilter, ImageTransformInput } from './inputs';
 import { FileMetadata, PresignedUrl, UploadConfig } from './result.types';
 
 @Resolver(() => FileType)
@@ -70,6 +70,22 @@ export class FileResolver {
   @FieldResolver(() => String, { nullable: true, description: 'PUBLIC_BASE_URL + the object key, for available public files when PUBLIC_BASE_URL is set (a CDN in front of the bucket)' })
   publicUrl(@Root() file: FileRecord, @Ctx() ctx: Context): string | null {
     return ctx.files.publicUrl(file);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'A URL of this server that serves the image transformed, as <img src> (no header needed): signed, valid expiresIn seconds (default S3_PRESIGNED_URL_EXPIRY), for a private file; plain for a public one. Rendered on first request and kept in storage. Null for files that are not images',
+  })
+  imageUrl(
+    @Root() file: FileRecord,
+    @Ctx() ctx: Context,
+    // Checked by ImageUrls (ranges depend on configuration). The schema calls this field's
+    // resolver synchronously, bypassing TypeGraphQL's argument handling (src/graphql/schema.ts).
+    @Arg('transform', () => ImageTransformInput, { validate: false }) transform: ImageTransformInput,
+    @Arg('expiresIn', () => Int, { nullable: true }) expiresIn?: number | null,
+  ): string | null {
+    return ctx.imageUrl(file, transform, expiresIn);
   }
 
   @FieldResolver(() => FileType, { nullable: true, description: 'The source of a copy (batched)' })

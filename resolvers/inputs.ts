@@ -1,5 +1,5 @@
 import { IsOptional, Length, MaxLength, Min } from 'class-validator';
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { FileStatus } from '../entities/file.entity';
 import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 
@@ -116,4 +116,51 @@ export class CompletedPartInput {
   @Field()
   @Length(1, 200)
   etag: string;
+}
+
+export enum ImageFit {
+  COVER = 'COVER',
+  CONTAIN = 'CONTAIN',
+  INSIDE = 'INSIDE',
+  FILL = 'FILL',
+}
+registerEnumType(ImageFit, {
+  name: 'ImageFit',
+  valuesConfig: {
+    COVER: { description: 'Fills the box, cropping what overflows (centred)' },
+    CONTAIN: { description: 'Fits inside the box, letterboxed to its size' },
+    INSIDE: { description: 'Fits inside the box, keeping its own aspect ratio (no letterbox)' },
+    FILL: { description: 'Stretched to the box' },
+  },
+});
+
+export enum ImageFormat {
+  AUTO = 'AUTO',
+  WEBP = 'WEBP',
+  AVIF = 'AVIF',
+  JPEG = 'JPEG',
+  PNG = 'PNG',
+}
+registerEnumType(ImageFormat, {
+  name: 'ImageFormat',
+  valuesConfig: { AUTO: { description: 'AVIF if the request for the image accepts it, else WebP if it does, else the source\'s format' } },
+});
+
+// Ranges are checked by the image service (IMAGE_MAX_DIMENSION is configuration): BAD_USER_INPUT either way.
+@InputType()
+export class ImageTransformInput {
+  @Field(() => Int, { nullable: true, description: '1..IMAGE_MAX_DIMENSION (default 4096); at least one of width and height' })
+  width?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  height?: number | null;
+
+  @Field(() => ImageFit, { nullable: true, defaultValue: ImageFit.COVER })
+  fit?: ImageFit | null;
+
+  @Field(() => ImageFormat, { nullable: true, defaultValue: ImageFormat.AUTO })
+  format?: ImageFormat | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 80, description: '1..100' })
+  quality?: number | null;
 }

@@ -8,7 +8,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import cors from 'cors';
 import DataLoader from 'dataloader';
-import express, { type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { Authenticator } from './auth/authenticator';
 import { loadOrCreateDevSecret } from './auth/dev-secret';
 import type { Config } from './config';
@@ -31,9 +31,16 @@ import { actorOf, authenticate } from './http/authenticate';
 import { Drain } from './http/drain';
 import { downloadRouter } from './http/download.route';
 import { healthRouter } from './http/health.routes';
+import { lingeringClose } from './http/lingering-close';
+import { applyServerTimeouts } from './http/server-timeouts';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
 import { refuseSharedUploads } from './http/refuse-shared-uploads';
+import { imageRouter } from './http/image.route';
+import { requestOrigin } from './http/request-origin';
+import { ImageRenderer } from './images/image-renderer';
+import { ImageUrls } from './images/image-urls';
+import { Renditions } from './images/renditions';
 import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -81,6 +88,9 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const authenticator = await createAuthenticator(config, log);
   const newFileHooks = parts.newFileHooks ?? [];
   const images = new ImageAnalyser(config.processing.imageMaxPixels);
+  const imageUrls = await ImageUrls.open(orm.em.fork());
+  const renditions = new Renditions(storage, new ImageRenderer(config.processing.imageMaxPixels, config.images.renderConcurrency, metrics), log, metrics);
+  const imageUrlSettings = { maxDimension: config.images.maxDimension, defaultExpirySeconds: config.upload.presignedUrlExpirySeconds };
   const pass = new ProcessingPass(createScanner(config, log), images, metrics);
   const queue = new GraphileJobQueue(config.database.url!, log, config.processing.jobConcurrency, config.processing.jobLeaseSeconds * 1000, metrics);
   const processing = { queue, waitSeconds: config.processing.waitSeconds };
@@ -105,6 +115,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  applyServerTimeouts(httpServer, config.http);
+  lingeringClose(httpServer, { maxBytes: config.upload.maxFileSizeBytes });
   const apollo = new ApolloServer<Context>({
     schema: await buildFileSchema(),
     introspection: config.graphiql,
@@ -131,10 +143,12 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   });
   await apollo.start();
 
-  const context = async ({ res }: { res: Response }): Promise<Context> => {
+  const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
     const { files, uploads, multipart } = servicesFor();
-    return { actor, files, uploads, multipart, policy, budget: new RequestBudget(config.graphqlLimits.maxCost), loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
+    const origin = requestOrigin(req);
+    const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
+    return { actor, files, uploads, multipart, policy, imageUrl, budget: new RequestBudget(config.graphqlLimits.maxCost), loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
   };
 
   // Tokens travel as Authorization headers, never cookies: no credentials, which is what makes `*` safe.
@@ -152,6 +166,10 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(webRouter(config));
+  app.use(
+    corsMiddleware,
+    imageRouter({ readFile: (id) => new FileRepository(orm.em.fork()).readById(id), urls: imageUrls, renditions, maxDimension: config.images.maxDimension, log }),
+  );
   app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log, metrics }));
   app.use(
     '/graphql',

@@ -69,7 +69,9 @@ export async function startServices(config: Config, log: Logger, options: { atta
     if (embeddedS3 && options.attach && (await isListening(config.s3.embeddedPort))) {
       effective = { ...effective, s3: { ...effective.s3, endpoint: `http://127.0.0.1:${config.s3.embeddedPort}`, forcePathStyle: true, credentials: S3RVER_CREDENTIALS } };
     } else if (embeddedS3) {
-      const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), port: config.s3.embeddedPort, bucket: config.s3.bucket });
+      // Pages of this server (the file manager) and of CORS_ORIGINS may use the bucket from a browser.
+      const corsOrigins = [`http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`, ...config.corsOrigins];
+      const s3 = await startEmbeddedS3({ directory: path.join(config.dataDir, 's3'), port: config.s3.embeddedPort, bucket: config.s3.bucket, corsOrigins });
       stops.push({ name: 'embedded s3', stop: s3.stop });
       effective = { ...effective, s3: { ...effective.s3, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials } };
       log.warn(

@@ -14,6 +14,12 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Where a CDN (or any public origin) serves the bucket's objects by key: File.publicUrl. */
   readonly publicBaseUrl?: string;
+  /** Clients' connections: how long one may take to send its headers, stay silent, wait between requests (src/http/server-timeouts.ts). */
+  readonly http: {
+    readonly headersTimeoutSeconds: number;
+    readonly idleTimeoutSeconds: number;
+    readonly keepAliveTimeoutSeconds: number;
+  };
   /** Refused before any resolver runs; the defaults are far above what an SPA sends. */
   readonly graphqlLimits: {
     readonly maxDepth: number;
@@ -73,6 +79,13 @@ export interface Config {
     readonly jobConcurrency: number;
     /** An instance silent this long is taken for dead: its running jobs go to another. */
     readonly jobLeaseSeconds: number;
+  };
+  /** Image renditions (API.md, "Images"). */
+  readonly images: {
+    /** The largest width or height a transform may ask for. */
+    readonly maxDimension: number;
+    /** Renditions rendered at once by one instance; further first requests wait their turn. */
+    readonly renderConcurrency: number;
   };
   readonly purge: {
     readonly softDeleteRetentionDays: number;
@@ -149,6 +162,11 @@ export function parseConfig(env: Env): Config {
   return deepFreeze({
     port: read.port('PORT', 4000),
     shutdownTimeoutSeconds: read.integer('SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600),
+    http: {
+      headersTimeoutSeconds: read.integer('HTTP_HEADERS_TIMEOUT_SECONDS', 15, 1, 3600),
+      idleTimeoutSeconds: read.integer('HTTP_IDLE_TIMEOUT_SECONDS', 30, 1, 3600),
+      keepAliveTimeoutSeconds: read.integer('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 3600),
+    },
     dataDir: path.resolve(read.string('DATA_DIR') ?? './.data'),
     logLevel: read.choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     graphiql: read.boolean('GRAPHIQL', true),
@@ -200,6 +218,10 @@ export function parseConfig(env: Env): Config {
       imageMaxPixels: read.integer('IMAGE_MAX_PIXELS', 100_000_000, 1, 2 ** 32),
       jobConcurrency: read.integer('JOB_CONCURRENCY', 2, 1, 64),
       jobLeaseSeconds: read.integer('JOB_LEASE_SECONDS', 30, 1, 3600),
+    },
+    images: {
+      maxDimension: read.integer('IMAGE_MAX_DIMENSION', 4096, 1, 16384),
+      renderConcurrency: read.integer('IMAGE_RENDER_CONCURRENCY', 2, 1, 64),
     },
     purge: {
       softDeleteRetentionDays: read.integer('SOFT_DELETE_RETENTION_DAYS', 30, 0, 36500),

@@ -75,6 +75,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly imageRenditions = new Counter({
+    name: 'image_renditions_served_total',
+    help: 'Image renditions served by the image route, by source: memory (recently served by this instance), stored (rendered before, read from storage) or rendered (on this request)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly imageRenderDuration = new Histogram({
+    name: 'image_render_duration_seconds',
+    help: 'Rendering one image rendition (decode, resize, encode), once its turn came; outcome: ok or failed (an image that does not decode)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly imageRendersWaiting = new Gauge({
+    name: 'image_renders_waiting',
+    help: 'First requests for renditions waiting for a render slot (IMAGE_RENDER_CONCURRENCY)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

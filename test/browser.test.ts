@@ -50,7 +50,7 @@ async function open(): Promise<RecordedPage> {
 async function filesOf(user: string, filter: Record<string, unknown> = {}): Promise<Record<string, any>[]> {
   const client = await server.client(user);
   const data = await client.request<any>(
-    'query ($filter: FileFilter) { files(filter: $filter, first: 100) { edges { node { id originalName s3Key folder size status isPublic description metadata checksumSha256 copiedFrom { id } } } } }',
+    'query ($filter: FileFilter) { files(filter: $filter, first: 100) { edges { node { id originalName s3Key folder size status isPublic description metadata checksumSha256 image { blurhash } copiedFrom { id } } } } }',
     { filter },
   );
   return data.files.edges.map((edge: any) => edge.node);
@@ -179,6 +179,11 @@ describe('the file manager at /', () => {
     // A few files already there, so the list (and its screenshot) looks like real use.
     await server.upload(user, { name: 'q3-report.pdf', bytes: fixtures.pdf }, { folder: 'reports', description: 'Quarterly numbers' });
     await server.upload(user, { name: 'contacts.csv', bytes: fixtures.csv }, { isPublic: true });
+    // A photo larger than its thumbnail: the list must show a rendition, never the original.
+    const photo = gradientPng(600, 400);
+    const photoId = (await server.upload(user, { name: 'landscape.png', bytes: photo })).data!.uploadFile.id;
+    // Its blurhash comes from the job queue a moment after a streamed upload; the list paints it while the thumbnail loads.
+    await eventually(async () => expect((await filesOf(user)).find((file) => file.id === photoId)!.image?.blurhash).toEqual(expect.any(String)), 15_000);
     const { page, requests, errors } = await open();
     await page.goto(`${server.url}/`);
     await expect(page.locator('#token-hint').textContent()).resolves.toContain('npm run token -- alice');
@@ -221,17 +226,32 @@ describe('the file manager at /', () => {
 
     await row(page, 'gradient.png').waitFor();
     await row(page, 'notes.txt').waitFor();
-    await expect(page.locator('#count').textContent()).resolves.toBe('4 files');
+    await expect(page.locator('#count').textContent()).resolves.toBe('5 files');
     const stored = await filesOf(user);
     const byName = (name: string) => stored.find((file) => file.originalName === name)!;
     expect(byName('gradient.png')).toMatchObject({ size: picture.length, status: 'AVAILABLE' });
     expect(byName('gradient.png').checksumSha256).toMatch(/^[0-9a-f]{64}$/); // streamed through the server
     expect(byName('notes.txt')).toMatchObject({ size: Buffer.byteLength(notes), status: 'AVAILABLE', checksumSha256: createHash('sha256').update(notes).digest('hex') }); // direct: from the pass over the object read back
 
-    // The thumbnail is the stored picture itself, fetched from a presigned URL.
-    const thumbnail = row(page, 'gradient.png').locator('.thumb img');
+    // Thumbnails are renditions of the image route (File.imageUrl), 88 × 88, asked for with no header, over a blurhash.
+    const thumbnail = row(page, 'landscape.png').locator('.thumb img');
     await thumbnail.waitFor();
-    await eventually(async () => expect(await thumbnail.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(96));
+    await eventually(async () => expect(await thumbnail.evaluate((image: HTMLImageElement) => image.complete && [image.naturalWidth, image.naturalHeight])).toEqual([88, 88]));
+    const thumbnailUrl = (await thumbnail.getAttribute('src'))!;
+    expect(thumbnailUrl).toMatch(new RegExp(`^${server.url}/files/${photoId}/image\\?w=88&h=88&fit=cover&fmt=auto&q=80&expires=\\d+&signature=`));
+    expect(requests.filter((request) => request.url === thumbnailUrl)).toHaveLength(1);
+    // Chromium accepts AVIF, so AUTO chose it: a rendition of a few kilobytes for an 80 KB original.
+    const rendition = await fetch(thumbnailUrl, { headers: { accept: 'image/avif,image/webp,image/apng,*/*;q=0.8' } });
+    expect(rendition.headers.get('content-type')).toBe('image/avif');
+    expect((await rendition.arrayBuffer()).byteLength).toBeLessThan(photo.length / 20);
+    expect(await row(page, 'landscape.png').locator('.thumb').evaluate((cell: HTMLElement) => cell.style.backgroundImage)).toMatch(/^url\("data:image\/png;base64,/);
+    // A click on it opens a larger rendition (1600 inside: the photo's own 600 × 400, never enlarged).
+    await row(page, 'landscape.png').locator('.thumb').click();
+    const preview = page.locator('#preview-image');
+    await eventually(async () => expect(await preview.evaluate((image: HTMLImageElement) => image.complete && [image.naturalWidth, image.naturalHeight])).toEqual([600, 400]));
+    await expect(page.locator('#preview-meta').textContent()).resolves.toContain('600 × 400');
+    await screenshot(page, 'file-manager-preview');
+    await page.locator('#preview-dialog').getByRole('button', { name: 'Close' }).click();
 
     // Download: a presigned URL with attachment disposition.
     const [download] = await Promise.all([page.waitForEvent('download'), row(page, 'notes.txt').getByRole('button', { name: 'Download' }).click()]);

@@ -52,9 +52,10 @@ describe('GET /files/:id/download', () => {
     expect(Buffer.from(await response.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
   });
 
-  it('answers a range past the end with BAD_USER_INPUT, not a storage failure', async () => {
+  it('answers a range past the end with 416 and BAD_USER_INPUT, not a storage failure', async () => {
     const response = await get(file.id, { ...(await auth()), range: `bytes=${bytes.length + 10}-${bytes.length + 20}` });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(416);
+    expect(response.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 

@@ -1,32 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { GraphQLClient } from 'graphql-request';
-import sharp from 'sharp';
 import { eventually } from './support/browser';
 import { directUpload } from './support/direct-upload';
 import { fixtures } from './support/fixtures';
+import { bombPng, translucentPng, turnedJpeg } from './support/images';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 const IMAGE = 'image { width height format hasAlpha blurhash }';
-
-/** A photo-like JPEG (noise), stored 300 × 200 and displayed turned a quarter (EXIF orientation 6). */
-async function turnedJpeg(): Promise<Buffer> {
-  return sharp(randomBytes(300 * 200 * 3), { raw: { width: 300, height: 200, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
-}
-
-async function translucentPng(): Promise<Buffer> {
-  return sharp({ create: { width: 120, height: 80, channels: 4, background: { r: 200, g: 30, b: 30, alpha: 0.5 } } }).png().toBuffer();
-}
-
-/** A real PNG whose header claims 30 000 × 30 000 pixels (900 megapixels): a decompression bomb. */
-async function bombPng(): Promise<Buffer> {
-  const png = Buffer.from(await translucentPng());
-  png.writeUInt32BE(30_000, 16);
-  png.writeUInt32BE(30_000, 20);
-  // The IHDR chunk's CRC must match, or the header is rejected before its size is read.
-  const { crc32 } = await import('node:zlib');
-  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
-  return png;
-}
 
 const direct = (client: GraphQLClient, name: string, bytes: Buffer, contentType: string) => directUpload(client, name, bytes, contentType, `id status ${IMAGE}`);
 

@@ -165,13 +165,10 @@ describe('resumable multipart direct uploads', () => {
     expect(await errorCode(client.request(COMPLETE, { id: ticket.file.id, parts: missingPart }))).toBe('BAD_USER_INPUT');
     expect(await errorCode(client.request(COMPLETE, { id: ticket.file.id, parts: completedParts(etags) }))).toBe('BAD_USER_INPUT');
 
-    // Part 2 sent short: storage holds it, but it is not 5 MiB.
+    // Part 2 sent short: its length is signed, so storage refuses it.
     const { signUploadParts } = await client.request<any>(SIGN, { id: ticket.file.id, parts: [2] });
     const short = await fetch(signUploadParts[0].url, { method: 'PUT', body: new Uint8Array(partOf(ticket, body, 2).subarray(0, 1000)) });
-    if (short.status === 200) {
-      const parts = completedParts(new Map([...etags, [2, short.headers.get('etag')!]]));
-      expect(await errorCode(client.request(COMPLETE, { id: ticket.file.id, parts }))).toBe('BAD_USER_INPUT');
-    }
+    expect(short.status).toBe(403);
     const fixed = await putParts(client, ticket, body, [2]);
     const { completeMultipartUpload } = await client.request<any>(COMPLETE, { id: ticket.file.id, parts: completedParts(new Map([...etags, ...fixed])) });
     expect(completeMultipartUpload.status).toBe('AVAILABLE');

@@ -5,7 +5,9 @@ window.FileApi = (function () {
   var TOKEN_KEY = 'fileServer.token'; // graphiql-setup.js reads the same key
   var state = { token: sessionStorage.getItem(TOKEN_KEY) };
 
-  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status malwareSignature image { width height } createdAt deletedAt';
+  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status malwareSignature image { width height blurhash } createdAt deletedAt' +
+    // Twice the cell's size, for high-density screens; one signature per file, nothing rendered until shown.
+    ' thumbnail: imageUrl(transform: { width: 88, height: 88 }, expiresIn: 3600)';
   var Q = {
     uploadConfig: 'query UploadConfig { uploadConfig { maxFileSizeBytes allowedExtensions allowedMimeTypes } }',
     files:
@@ -15,6 +17,7 @@ window.FileApi = (function () {
     requestUpload: 'mutation RequestUpload($input: RequestUploadInput!) { requestUpload(input: $input) { url method headers expiresAt file { id } } }',
     completeUpload: 'mutation CompleteUpload($id: ID!) { completeUpload(id: $id) { ' + FILE_FIELDS + ' } }',
     download: 'query Download($id: ID!) { presignedUrl(id: $id, forceDownload: true) { url } }',
+    preview: 'query Preview($id: ID!) { file(id: $id) { imageUrl(transform: { width: 1600, height: 1600, fit: INSIDE }) } }',
     copyFile: 'mutation CopyFile($id: ID!, $input: CopyFileInput) { copyFile(id: $id, input: $input) { ' + FILE_FIELDS + ' } }',
     updateFile: 'mutation UpdateFile($id: ID!, $input: UpdateFileInput!) { updateFile(id: $id, input: $input) { ' + FILE_FIELDS + ' } }',
     deleteFile: 'mutation DeleteFile($id: ID!, $hardDelete: Boolean) { deleteFile(id: $id, hardDelete: $hardDelete) }',

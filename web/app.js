@@ -28,7 +28,6 @@
     files: new Map(), // id → file, for the rows on screen
     endCursor: null,
     listRequest: 0, // answers to older list requests are dropped
-    thumbnails: new Map(), // id → { url, expires }
   };
 
   // ---------------------------------------------------------------- token
@@ -504,7 +503,6 @@
         $('empty').hidden = !empty;
         document.querySelector('.table-wrap').hidden = empty;
         $('empty').textContent = Object.keys(currentFilter()).length ? 'No files match.' : 'No files yet: drop one above.';
-        loadThumbnails(page.edges.map(function (edge) { return edge.node; }));
         // A direct upload's pass (checksums, scan) runs after it: look again until it is done.
         var processing = page.edges.some(function (edge) { return edge.node.status === 'PROCESSING'; });
         if (processing && !more) refreshLater(2000);
@@ -535,7 +533,7 @@
   function fileRow(file) {
     var deleted = file.status === 'DELETED';
     var pending = file.status === 'PENDING';
-    var preview = el('div', { className: 'thumb', dataset: { ext: file.extension.toUpperCase().slice(0, 4) } });
+    var preview = thumbnail(file);
     var name = el('td', { className: 'name-cell' },
       el('div', { className: 'file-name', title: file.originalName }, file.originalName),
       file.description ? el('div', { className: 'description muted small' }, file.description) : null,
@@ -579,44 +577,33 @@
     );
   }
 
-  /** One query for the whole page, aliased per file: presigned GET URLs are enough for an <img>. */
-  function loadThumbnails(files) {
-    var now = Date.now();
-    var images = files.filter(function (file) {
-      return file.status === 'AVAILABLE' && isImage(file);
+  /**
+   * An image's thumbnail is a rendition the server makes (File.imageUrl, asked for
+   * in the list query itself), painted over its blurhash while it loads; any other
+   * file shows its extension. A thumbnail opens a larger preview.
+   */
+  function thumbnail(file) {
+    var ext = file.extension.toUpperCase().slice(0, 4);
+    if (!file.thumbnail) return el('div', { className: 'thumb', dataset: { ext: ext } });
+    var cell = el('button', { type: 'button', className: 'thumb has-image', dataset: { ext: ext, action: 'preview' }, title: 'Preview ' + file.originalName });
+    var placeholder = file.image.blurhash && window.blurhashDataUrl && window.blurhashDataUrl(file.image.blurhash);
+    if (placeholder) cell.style.backgroundImage = 'url("' + placeholder + '")';
+    var img = el('img', { src: file.thumbnail, alt: '', loading: 'lazy', decoding: 'async' });
+    // Hidden until decoded, so the placeholder shows instead of a half-drawn picture.
+    img.addEventListener('load', function () {
+      img.classList.add('loaded');
     });
-    var wanted = images.filter(function (file) {
-      var known = state.thumbnails.get(file.id);
-      return !known || known.expires < now + 60000;
-    });
-    var show = function () {
-      images.forEach(function (file) {
-        var known = state.thumbnails.get(file.id);
-        var cell = document.querySelector('tr[data-id="' + file.id + '"] .thumb');
-        if (!known || !cell || cell.querySelector('img')) return;
-        cell.classList.add('has-image');
-        cell.append(el('img', { src: known.url, alt: '', loading: 'lazy', decoding: 'async' }));
-      });
-    };
-    if (!wanted.length) return show();
-    var variables = {};
-    var params = [];
-    var fields = [];
-    wanted.forEach(function (file, i) {
-      variables['id' + i] = file.id;
-      params.push('$id' + i + ': ID!');
-      fields.push('t' + i + ': presignedUrl(id: $id' + i + ') { url expiresAt }');
-    });
-    api.graphqlRaw('query Thumbnails(' + params.join(', ') + ') { ' + fields.join(' ') + ' }', variables).then(function (answer) {
-      // Partial answers are fine: a file deleted meanwhile just shows no picture.
-      var data = (answer.body && answer.body.data) || {};
-      wanted.forEach(function (file, i) {
-        var signed = data['t' + i];
-        if (signed) state.thumbnails.set(file.id, { url: signed.url, expires: Date.parse(signed.expiresAt) });
-      });
-      show();
-    }, function () {
-      // Thumbnails are decoration: without them the list is still whole.
+    cell.append(img);
+    return cell;
+  }
+
+  function preview(file) {
+    return graphql(Q.preview, { id: file.id }).then(function (data) {
+      if (!data.file || !data.file.imageUrl) throw new ApiError('This file has no preview');
+      $('preview-title').textContent = file.originalName;
+      $('preview-meta').textContent = file.image.width + ' × ' + file.image.height + ' · ' + formatSize(file.size);
+      $('preview-image').src = data.file.imageUrl;
+      $('preview-dialog').showModal();
     });
   }
 
@@ -752,7 +739,7 @@
     if (action === 'edit') return edit(file);
     if (action === 'copy') return copy(file);
     if (action === 'purge') return purge(file);
-    var run = { download: download, delete: softDelete, restore: restore }[action];
+    var run = { download: download, delete: softDelete, restore: restore, preview: preview }[action];
     button.disabled = true;
     run(file)
       .catch(failed)

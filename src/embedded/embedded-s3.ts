@@ -1,38 +1,47 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
+import { withConditionalWrites } from './s3rver-conditional-writes';
 import { withMultipartListing } from './s3rver-multipart';
-// s3rver ships no types; these two methods are all that is used.
+import { withSignatureCheck } from './sigv4-verifier';
+// s3rver ships no types; these are all that is used.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   configureBuckets(): Promise<void>;
   callback(): http.RequestListener;
+  store: { existsObject(bucket: string, key: string): Promise<boolean> };
 };
 
 export interface EmbeddedS3 {
   endpoint: string;
-  /** s3rver accepts only these. */
+  /** Every request must be signed with these (AWS Signature V4). */
   credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-/** Lets a page served by this server PUT to presigned URLs and read objects (see README, "Direct uploads"). */
-const CORS_RULES = `<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <MaxAgeSeconds>3000</MaxAgeSeconds>
-  </CORSRule>
-</CORSConfiguration>`;
+/**
+ * Lets pages from these origins PUT to presigned URLs and read objects (see README,
+ * "Bucket CORS rule for browsers"); none: no CORS rule. Any other page the developer
+ * opens gets no access, as with a real bucket.
+ */
+function corsRules(origins: readonly string[]): string[] {
+  if (origins.length === 0) return [];
+  const allowed = origins.includes('*') ? ['*'] : [...new Set(origins)];
+  const rule = [
+    ...allowed.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`),
+    '<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>PUT</AllowedMethod>',
+    '<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>',
+  ];
+  return [`<CORSConfiguration><CORSRule>${rule.join('')}</CORSRule></CORSConfiguration>`];
+}
 
-/** An S3-compatible server in this process (s3rver), with the bucket made and its objects under directory. */
-export async function startEmbeddedS3(options: { directory: string; port: number; bucket: string }): Promise<EmbeddedS3> {
+/**
+ * An S3-compatible server in this process (s3rver), with the bucket made and its
+ * objects under directory. It answers only requests signed with S3RVER_CREDENTIALS.
+ */
+export async function startEmbeddedS3(options: { directory: string; port: number; bucket: string; corsOrigins?: readonly string[] }): Promise<EmbeddedS3> {
   await mkdir(options.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -41,12 +50,21 @@ export async function startEmbeddedS3(options: { directory: string; port: number
     silent: true,
     // Path-style only: "<bucket>.localhost" does not resolve everywhere.
     vhostBuckets: false,
-    configureBuckets: [{ name: options.bucket, configs: [CORS_RULES] }],
+    // A rule replaces the one a bucket kept from an earlier start (before, one for any origin).
+    configureBuckets: [{ name: options.bucket, configs: corsRules(options.corsOrigins ?? []) }],
   });
   await server.configureBuckets();
+  // Outermost first: nothing reaches the rest unsigned.
+  const listener = withSignatureCheck(
+    withConditionalWrites(
+      withMultipartListing(withPreflightOrigin(server.callback()), options.directory),
+      (bucket, key) => server.store.existsObject(bucket, key),
+    ),
+    S3RVER_CREDENTIALS,
+  );
   // Our own HTTP server rather than s3rver.run(): that one throws a port clash as an
   // uncaught error instead of rejecting.
-  const httpServer = http.createServer(withMultipartListing(server.callback(), options.directory));
+  const httpServer = http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port, '127.0.0.1', resolve);
@@ -60,5 +78,21 @@ export async function startEmbeddedS3(options: { directory: string; port: number
         httpServer.close(() => resolve());
         httpServer.closeAllConnections(); // idle keep-alive sockets would hold close() open
       }),
+  };
+}
+
+/**
+ * s3rver allows a preflight with `Access-Control-Allow-Origin: *` whatever the rule;
+ * S3 names the origin its rule matched (`*` only for a rule allowing any). Naming the
+ * origin satisfies browsers for either kind of rule.
+ */
+function withPreflightOrigin(s3rver: http.RequestListener): http.RequestListener {
+  return (req, res) => {
+    const origin = req.headers.origin;
+    if (req.method === 'OPTIONS' && origin) {
+      const setHeader = res.setHeader.bind(res);
+      res.setHeader = (name, value) => setHeader(name, name.toLowerCase() === 'access-control-allow-origin' ? origin : value);
+    }
+    s3rver(req, res);
   };
 }

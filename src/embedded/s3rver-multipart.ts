@@ -2,6 +2,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import path from 'node:path';
+import { escapeXml, xmlError } from './s3-xml';
 
 /**
  * What s3rver lacks for resumable uploads, added around it:
@@ -10,9 +11,9 @@ import path from 'node:path';
  *   (<dir>/<bucket>/._S3rver_uploads/<uploadId>/<part>[.md5]);
  * - an UploadPart carrying x-amz-checksum-sha256 is checked against its bytes, as
  *   AWS does, and refused with BadDigest (the part removed) when they differ.
- * s3rver does not verify V4 signatures at all, so these calls are no less checked
- * than the rest. Like the rest of the embedded server this listens on loopback
- * only: it is a development stand-in, not storage.
+ * These calls are signed like any other: the signature check (sigv4-verifier.ts)
+ * stands in front of this. Like the rest of the embedded server this listens on
+ * loopback only: it is a development stand-in, not storage.
  */
 export function withMultipartListing(s3rver: http.RequestListener, directory: string): http.RequestListener {
   return (req, res) => {
@@ -95,12 +96,4 @@ async function abort(uploadDir: string): Promise<{ status: number; body: string 
   await stat(uploadDir); // a missing upload is NoSuchUpload, as on S3
   await rm(uploadDir, { recursive: true, force: true });
   return { status: 204, body: '' };
-}
-
-function xmlError(code: string, message: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -2,6 +2,7 @@ import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
 import { MAX_PRESIGNED_EXPIRY_SECONDS } from '../config';
 import { type FileEntity, FileStatus } from '../../entities/file.entity';
+import { renditionsOf } from '../images/renditions';
 import { Errors } from '../errors';
 import type { Logger } from '../logger';
 import type { ObjectInfo, ObjectStream, StorageBackend } from '../storage/storage-backend';
@@ -125,14 +126,21 @@ export class FileService {
     return `${this.publicBaseUrl}/${file.s3Key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  /** Null when the client's copy is current (If-None-Match). */
+  /**
+   * A download of an available file the actor may read. Its bytes are read in a
+   * second step, once the caller knows which to ask for: a range depends on the
+   * file's size. `read` answers null when the client's copy is current
+   * (If-None-Match); `range` is inclusive and within the file.
+   */
   async openDownload(
     actor: Actor | null,
     id: string,
-    options: { range?: string; ifNoneMatch?: string },
-  ): Promise<{ file: FileRecord; object: ObjectStream | null }> {
+  ): Promise<{ file: FileRecord; read(options: { range?: { start: number; end: number }; ifNoneMatch?: string }): Promise<ObjectStream | null> }> {
     const file = await this.findAvailable(actor, id);
-    return { file, object: await this.storage.get(file.s3Key, options) };
+    return {
+      file,
+      read: ({ range, ifNoneMatch }) => this.storage.get(file.s3Key, { ifNoneMatch, range: range && `bytes=${range.start}-${range.end}` }),
+    };
   }
 
   async copy(actor: Actor | null, id: string, request: CopyRequest = {}): Promise<FileRecord> {
@@ -185,6 +193,7 @@ export class FileService {
     // A file still in its pass has no place in the trash (its pass would not run again on restore): final too.
     if (hardDelete || file.status === FileStatus.PROCESSING) {
       await this.storage.delete(file.s3Key);
+      if (file.image) await this.storage.deletePrefix(renditionsOf(file.id));
       await this.files.remove(file);
     } else if (file.status !== FileStatus.DELETED) {
       file.status = FileStatus.DELETED;

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { FileEntity, FileStatus } from '../../entities/file.entity';
 import type { Config } from '../config';
+import { renditionOwner, renditionsOf } from '../images/renditions';
 import type { Logger } from '../logger';
 import type { StorageBackend } from '../storage/storage-backend';
 
@@ -88,6 +89,7 @@ export class Purger {
         if (dryRun) continue;
         if (file.multipartUploadId) await this.storage.abortMultipartUpload(file.s3Key, file.multipartUploadId);
         await this.storage.delete(file.s3Key);
+        if (file.image) await this.storage.deletePrefix(renditionsOf(file.id));
         em.remove(file);
       }
       if (!dryRun) await em.flush();
@@ -123,10 +125,18 @@ export class Purger {
    */
   private async findOrphans(em: EntityManager, now: Date, report: PurgeReport, reportOnly: boolean): Promise<void> {
     const settled = now.getTime() - GRACE_MS;
-    const known = new Set((await em.find(FileEntity, {}, { fields: ['s3Key'] })).map((file) => file.s3Key));
+    const rows = await em.find(FileEntity, {}, { fields: ['s3Key'] });
+    const known = new Set(rows.map((file) => file.s3Key));
+    const ids = new Set(rows.map((file) => file.id));
     const present = new Set<string>();
     for await (const object of this.storage.listObjects()) {
       present.add(object.key);
+      // A rendition is derived, never an orphan: while its file has a row it stays, and once the row is gone it goes.
+      const renditionOf = renditionOwner(object.key);
+      if (renditionOf !== null) {
+        if (!ids.has(renditionOf) && object.lastModified.getTime() <= settled) await this.removeStaleRendition(object.key, renditionOf, report.dryRun);
+        continue;
+      }
       if (known.has(object.key) || object.lastModified.getTime() > settled) continue;
       report.orphanObjects.push(object.key);
       this.log.warn({ event: 'orphan_object', key: object.key, deleted: !reportOnly, by: 'purge' });
@@ -139,6 +149,12 @@ export class Purger {
       if (!reportOnly) em.remove(file);
     }
     if (!reportOnly) await em.flush();
+  }
+
+  /** A rendition whose file's row is gone (a crash between deleting the row and its renditions). */
+  private async removeStaleRendition(key: string, fileId: string, dryRun: boolean): Promise<void> {
+    this.log.info({ event: 'rendition_removed', key, fileId, reason: 'file_gone', dryRun, by: 'purge' });
+    if (!dryRun) await this.storage.delete(key);
   }
 }
 

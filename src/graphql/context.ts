@@ -6,6 +6,7 @@ import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
 import type { FilePolicy } from '../files/file-policy';
 import type { RequestBudget } from './request-cost';
+import type { ImageTransformRequest } from '../images/image-transform';
 
 /** What every resolver gets: who asks, and this request's services and loaders. */
 export interface Context {
@@ -14,6 +15,8 @@ export interface Context {
   uploads: UploadService;
   multipart: MultipartUploadService;
   policy: FilePolicy;
+  /** File.imageUrl: an absolute URL of the image route, for this request's origin (null for files that are not images). */
+  imageUrl(file: FileRecord, transform: ImageTransformRequest, expiresIn?: number | null): string | null;
   /** The work this HTTP request may still ask for, shared by the operations of a batch. */
   budget: RequestBudget;
   loaders: {

@@ -6,11 +6,13 @@ import { contentDisposition, dispositionKind } from '../files/content-dispositio
 import type { FileService } from '../files/file.service';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { sendError } from './send-error';
+import { requestedRange } from './byte-range';
+import { sendError, writeError } from './send-error';
 
 /**
  * GET /files/:id/download: the bytes, streamed from storage, with the same access
- * rules as the `file` query. Range, If-None-Match and attachment disposition.
+ * rules as the `file` query. One byte range (byte-range.ts), If-None-Match and
+ * attachment disposition.
  */
 export function downloadRouter(deps: {
   authenticator: Authenticator;
@@ -23,23 +25,28 @@ export function downloadRouter(deps: {
     const started = Date.now();
     try {
       const actor = await deps.authenticator.authenticate(req.headers.authorization);
-      const { file, object } = await deps.fileService(req).openDownload(actor, String(req.params.id), {
-        range: req.headers.range,
-        ifNoneMatch: req.headers['if-none-match'],
-      });
+      const { file, read } = await deps.fileService(req).openDownload(actor, String(req.params.id));
       res.setHeader('X-Content-Type-Options', 'nosniff');
       // Served bytes are the users', not the site's: whatever they are, they run nothing here.
       res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
       res.setHeader('Cache-Control', file.isPublic ? 'public, max-age=0, must-revalidate' : 'private, max-age=0, must-revalidate');
       res.setHeader('Accept-Ranges', 'bytes');
+      // Storage is asked only for an explicit `bytes=a-b` within the file: it never sees the client's header.
+      const range = requestedRange(req.headers.range, file.size);
+      if (range === 'unsatisfiable') {
+        // Before If-None-Match: a server ignores preconditions when it would not answer 2xx (RFC 9110, 13.2.1).
+        res.setHeader('Content-Range', `bytes */${file.size}`);
+        return writeError(res, 416, 'BAD_USER_INPUT', `The requested range is not satisfiable: the file has ${file.size} bytes`);
+      }
+      const object = await read({ range: range === 'whole' ? undefined : range, ifNoneMatch: req.headers['if-none-match'] });
       if (!object) return void res.status(304).end();
       const asAttachment = req.query.as_attachment === 'true' || req.query.as_attachment === '1';
-      res.status(object.contentRange ? 206 : 200);
+      res.status(range === 'whole' ? 200 : 206);
       res.setHeader('Content-Type', file.contentType);
       res.setHeader('Content-Length', String(object.contentLength));
       res.setHeader('Content-Disposition', contentDisposition(dispositionKind(file.contentType, asAttachment), file.originalName));
       if (object.etag) res.setHeader('ETag', object.etag);
-      if (object.contentRange) res.setHeader('Content-Range', object.contentRange);
+      if (range !== 'whole') res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
       let sent = 0;
       object.body.on('data', (chunk: Buffer) => {
         sent += chunk.length;

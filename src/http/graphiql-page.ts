@@ -45,15 +45,16 @@ export const GRAPHIQL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The page, with its asset URLs as `{{asset …}}` placeholders for versionedPage (static-assets.ts). */
 export function graphiqlHtml(): string {
-  const asset = (name: string) => `${GRAPHIQL_ASSET_PREFIX}/${name}`;
+  const asset = (name: string) => `{{asset ${GRAPHIQL_ASSET_PREFIX}/${name}}}`;
   return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>GraphiQL · File server</title>
-  <link rel="icon" href="/web/favicon.svg" type="image/svg+xml">
+  <link rel="icon" href="{{asset /web/favicon.svg}}" type="image/svg+xml">
   <link rel="stylesheet" href="${asset('graphiql.min.css')}">
   <style>html, body, #graphiql { height: 100%; margin: 0; } #graphiql > p { font: 14px system-ui, sans-serif; padding: 1rem; }</style>
 </head>

@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
 import { GRAPHIQL_ASSET_PREFIX, GRAPHIQL_CSP, graphiqlAssetFiles, graphiqlHtml } from './graphiql-page';
+import { serveAsset, StaticAsset, versionedPage } from './static-assets';
 
 /**
  * The file manager talks to /graphql and to storage (presigned PUTs and image
@@ -22,41 +23,46 @@ const FILE_MANAGER_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const FILE_MANAGER_FILES = ['api.js', 'app.js', 'styles.css', 'favicon.svg'];
+const FILE_MANAGER_FILES = ['api.js', 'app.js', 'placeholders.js', 'styles.css', 'favicon.svg'];
 
 /**
  * The pages a person opens in a browser: the file manager at `/` and GraphiQL at
  * `GET /graphql` (when the request accepts HTML). Every asset is served from
- * installed packages: the pages work with no internet access.
+ * installed packages: the pages work with no internet access. The pages link
+ * their assets by versioned URLs, so browsers keep those for a year; the pages
+ * themselves are revalidated on every load (static-assets.ts).
  */
 export function webRouter(config: Config): Router {
   const router = express.Router();
   const webDir = findWebDir();
+  // URL path → asset. GRAPHIQL=false is the production choice: no page, no assets (introspection is off too).
+  const assets = new Map<string, StaticAsset>();
+  for (const name of FILE_MANAGER_FILES) assets.set(`/web/${name}`, StaticAsset.file(path.join(webDir, name)));
+  // placeholders.js imports it by this plain URL (a module cannot be templated): revalidated by its ETag.
+  assets.set('/web/vendor/blurhash.mjs', StaticAsset.file(path.join(path.dirname(require.resolve('blurhash')), 'index.mjs')));
+  if (config.graphiql) {
+    for (const [name, file] of graphiqlAssetFiles(webDir)) assets.set(`${GRAPHIQL_ASSET_PREFIX}/${name}`, StaticAsset.file(file));
+  }
+  for (const [url, asset] of assets) router.get(url, serveAsset(asset));
+
   const indexHtml = readFileSync(path.join(webDir, 'index.html'), 'utf8')
     .replace('{{tokenSource}}', tokenSource(config))
     .replace('{{graphiql}}', String(config.graphiql));
-
-  router.get('/', (_req, res) => {
+  const fileManager = versionedPage(indexHtml, assets);
+  router.get('/', (req, res) => {
     pageHeaders(res, FILE_MANAGER_CSP);
-    res.type('html').send(indexHtml);
+    return fileManager.send(req, res, { immutable: false });
   });
-  for (const name of FILE_MANAGER_FILES) {
-    router.get(`/web/${name}`, (_req, res) => sendAsset(res, path.join(webDir, name)));
-  }
 
-  // GRAPHIQL=false is the production choice: no page, no assets (introspection is off too).
   if (!config.graphiql) return router;
-  const page = graphiqlHtml();
+  const graphiql = versionedPage(graphiqlHtml(), assets);
   // Middleware, not router.get('/graphql'): a route would make this router answer every
   // OPTIONS /graphql itself ("Allow: GET, HEAD"), so CORS preflights would never reach cors().
   router.use((req, res, next) => {
     if (req.path !== '/graphql' || (req.method !== 'GET' && req.method !== 'HEAD') || !wantsGraphiQL(req)) return next();
     pageHeaders(res, GRAPHIQL_CSP);
-    res.type('html').send(page);
+    return graphiql.send(req, res, { immutable: false });
   });
-  for (const [name, file] of graphiqlAssetFiles(webDir)) {
-    router.get(`${GRAPHIQL_ASSET_PREFIX}/${name}`, (_req, res) => sendAsset(res, file));
-  }
   return router;
 }
 
@@ -76,17 +82,10 @@ function tokenSource(config: Config): 'jwks' | 'secret' | 'development' {
   return config.auth.jwtSecret ? 'secret' : 'development';
 }
 
+/** Beside those every asset gets (nosniff, caching, ETag). */
 function pageHeaders(res: Response, csp: string): void {
   res.setHeader('Content-Security-Policy', csp);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'no-cache');
-}
-
-function sendAsset(res: Response, file: string): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  // Revalidated on each load (ETag): an upgraded package or an edited page is picked up at once.
-  res.sendFile(file, { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } });
 }
 
 /**

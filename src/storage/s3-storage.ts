@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -161,12 +161,8 @@ export class S3Storage implements StorageBackend {
       const answer = await this.timed((abortSignal) =>
         this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch }), { abortSignal }),
       );
-      return {
-        body: answer.Body as Readable,
-        contentLength: answer.ContentLength ?? 0,
-        contentRange: answer.ContentRange,
-        etag: answer.ETag,
-      };
+      const object = { body: answer.Body as Readable, contentLength: answer.ContentLength ?? 0, contentRange: answer.ContentRange, etag: answer.ETag };
+      return options.range ? noMoreThanAsked(object, options.range) : object;
     } catch (error) {
       if (statusOf(error) === 304) return null;
       throw translate(error);
@@ -208,6 +204,14 @@ export class S3Storage implements StorageBackend {
 
   async delete(key: string): Promise<void> {
     await this.request((abortSignal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }));
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    // Listed first, then deleted: a page of keys is never changed while it is read.
+    const keys: string[] = [];
+    for await (const object of this.listObjects(prefix)) keys.push(object.key);
+    for (const key of keys) await this.delete(key);
+    return keys.length;
   }
 
   async presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string> {
@@ -316,10 +320,10 @@ export class S3Storage implements StorageBackend {
     }
   }
 
-  async *listObjects(): AsyncIterable<{ key: string; lastModified: Date }> {
+  async *listObjects(prefix?: string): AsyncIterable<{ key: string; lastModified: Date }> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.request((abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ContinuationToken }), { abortSignal }));
+      const page = await this.request((abortSignal) => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }), { abortSignal }));
       for (const object of page.Contents ?? []) yield { key: object.Key!, lastModified: object.LastModified ?? new Date(0) };
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
@@ -432,6 +436,34 @@ export class S3Storage implements StorageBackend {
       throw translate(error);
     }
   }
+}
+
+/**
+ * s3rver reads the end of `bytes=0-0` as no end and answers the whole object:
+ * an answer that starts where asked but runs longer is cut to the range asked.
+ */
+function noMoreThanAsked(object: ObjectStream, range: string): ObjectStream {
+  const asked = /^bytes=(\d+)-(\d+)$/.exec(range);
+  const answered = /^bytes (\d+)-\d+\/(\d+)$/.exec(object.contentRange ?? '');
+  if (!asked || !answered || asked[1] !== answered[1]) return object;
+  const length = Number(asked[2]) - Number(asked[1]) + 1;
+  if (object.contentLength <= length) return object;
+  return { ...object, body: firstBytes(object.body, length), contentLength: length, contentRange: `bytes ${asked[1]}-${asked[2]}/${answered[2]}` };
+}
+
+/** The first `length` bytes of a body; leaving the loop early destroys the rest of it. */
+function firstBytes(body: Readable, length: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let left = length;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        yield chunk.subarray(0, left);
+        left -= chunk.length;
+        if (left <= 0) return;
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 function statusOf(error: unknown): number | undefined {

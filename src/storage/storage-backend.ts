@@ -85,8 +85,10 @@ export interface StorageBackend {
   completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[], size: number): Promise<WriteResult>;
   /** Removes the upload and its parts; an upload already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
-  /** Every object in the bucket, page by page (for the purge's orphan check). */
-  listObjects(): AsyncIterable<{ key: string; lastModified: Date }>;
+  /** Every object in the bucket (or under a prefix), page by page (for the purge's orphan check). */
+  listObjects(prefix?: string): AsyncIterable<{ key: string; lastModified: Date }>;
+  /** Deletes every object whose key starts with prefix; how many there were. */
+  deletePrefix(prefix: string): Promise<number>;
   /** Multipart uploads storage holds, or null where the server cannot list them. */
   listMultipartUploads(): Promise<{ key: string; uploadId: string; initiated: Date }[] | null>;
   /** Whether storage refuses a write over an existing key when asked (If-None-Match: *). */
