@@ -68,6 +68,14 @@ export class FileEntity {
   @Property({ type: new BigIntType('number'), nullable: true })
   checksumCrc32: number | null = null;
 
+  /**
+   * The object's ETag when the file became available: every read the server makes
+   * asks storage for this one (If-Match), so an object replaced behind its back is
+   * never served as the file. Null for files stored before it was recorded.
+   */
+  @Property({ type: 'text', nullable: true })
+  objectEtag: string | null = null;
+
   /** The scanner's name for what it found (QUARANTINED files). */
   @Property({ type: 'text', nullable: true })
   malwareSignature: string | null = null;

@@ -3,6 +3,7 @@ import { Migration20261128141734 } from './Migration20261128141734';
 import { Migration20261202011654 } from './Migration20261202011654';
 import { Migration20261202011817 } from './Migration20261202011817';
 import { Migration20261202040306 } from './Migration20261202040306';
+import { Migration20261202042335 } from './Migration20261202042335';
 
 /** Every migration, oldest first. Listed by hand so that no file-system glob is needed at run time. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261202011654', class: Migration20261202011654 },
   { name: 'Migration20261202011817', class: Migration20261202011817 },
   { name: 'Migration20261202040306', class: Migration20261202040306 },
+  { name: 'Migration20261202042335', class: Migration20261202042335 },
 ];

@@ -61,6 +61,17 @@ export const Errors = {
     new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause }),
 };
 
+/**
+ * The object under a file's key is not the one the file was made of (its ETag is
+ * not the one recorded): replaced in storage behind the server's back. Its bytes
+ * are never served as the file's; storage logs it (integrity_mismatch).
+ */
+export class ObjectReplacedError extends AppError {
+  constructor() {
+    super('INTERNAL_SERVER_ERROR', "The file's stored object was changed outside this server: it is not served");
+  }
+}
+
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }

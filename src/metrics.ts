@@ -75,6 +75,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly integrityMismatches = new Counter({
+    name: 'integrity_mismatches_total',
+    help: "Reads of a file's object that found another object under its key (changed in storage outside the server), by S3 operation: never served",
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
   readonly imageRenditions = new Counter({
     name: 'image_renditions_served_total',
     help: 'Image renditions served by the image route, by source: memory (recently served by this instance), stored (rendered before, read from storage) or rendered (on this request)',

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
+import { withConditionalReads } from './s3rver-conditional-reads';
 import { withConditionalWrites } from './s3rver-conditional-writes';
 import { withMultipartListing } from './s3rver-multipart';
 import { withSignatureCheck } from './sigv4-verifier';
@@ -9,7 +10,7 @@ import { withSignatureCheck } from './sigv4-verifier';
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   configureBuckets(): Promise<void>;
   callback(): http.RequestListener;
-  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+  store: { existsObject(bucket: string, key: string): Promise<boolean>; getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
 };
 
 export interface EmbeddedS3 {
@@ -55,10 +56,14 @@ export async function startEmbeddedS3(options: { directory: string; port: number
   });
   await server.configureBuckets();
   // Outermost first: nothing reaches the rest unsigned.
+  const etagOf = async (bucket: string, key: string) => ((await server.store.existsObject(bucket, key)) ? (await server.store.getMetadata(bucket, key)).etag : undefined);
   const listener = withSignatureCheck(
-    withConditionalWrites(
-      withMultipartListing(withPreflightOrigin(server.callback()), options.directory),
-      (bucket, key) => server.store.existsObject(bucket, key),
+    withConditionalReads(
+      withConditionalWrites(
+        withMultipartListing(withPreflightOrigin(server.callback()), options.directory),
+        (bucket, key) => server.store.existsObject(bucket, key),
+      ),
+      etagOf,
     ),
     S3RVER_CREDENTIALS,
   );

@@ -22,6 +22,7 @@ export interface FileRow {
   size: string;
   checksum_sha256: string | null;
   checksum_crc32: string | null;
+  object_etag: string | null;
   malware_signature: string | null;
   image: ImageInfo | null;
   description: string | null;
@@ -51,6 +52,7 @@ export function fileRecord(row: FileRow): FileRecord {
     size: Number(row.size),
     checksumSha256: row.checksum_sha256,
     checksumCrc32: row.checksum_crc32 === null ? null : Number(row.checksum_crc32),
+    objectEtag: row.object_etag,
     malwareSignature: row.malware_signature,
     image: row.image,
     description: row.description,

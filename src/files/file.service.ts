@@ -116,7 +116,7 @@ export class FileService {
   /** The seed's "Get File Metadata": the object as storage describes it, with the file's own metadata. */
   async objectInfo(actor: Actor | null, id: string): Promise<{ file: FileRecord; object: ObjectInfo }> {
     const file = await this.findAvailable(actor, id);
-    const object = await this.storage.head(file.s3Key);
+    const object = await this.storage.head(file.s3Key, { ifMatch: file.objectEtag });
     return { file, object: { ...object, serverSideEncryption: object.serverSideEncryption ?? file.serverSideEncryption ?? undefined } };
   }
 
@@ -139,7 +139,7 @@ export class FileService {
     const file = await this.findAvailable(actor, id);
     return {
       file,
-      read: ({ range, ifNoneMatch }) => this.storage.get(file.s3Key, { ifNoneMatch, range: range && `bytes=${range.start}-${range.end}` }),
+      read: ({ range, ifNoneMatch }) => this.storage.get(file.s3Key, { ifNoneMatch, ifMatch: file.objectEtag, range: range && `bytes=${range.start}-${range.end}` }),
     };
   }
 
@@ -162,13 +162,14 @@ export class FileService {
     copy.copiedFrom = this.files.reference(source.id);
     await this.lifecycle.reserve(copy, 'copy');
     return this.lifecycle.settle(copy, 'copy', async () => {
-      const written = await this.storage.copy(source.s3Key, copy.s3Key, { contentType: source.contentType, metadata: objectMetadata(copy) }, source.size);
+      const written = await this.storage.copy(source.s3Key, copy.s3Key, { contentType: source.contentType, metadata: objectMetadata(copy) }, { size: source.size, sourceEtag: source.objectEtag });
       // The same bytes: the source's pass holds for the copy.
       const { checksumSha256, checksumCrc32, image } = source;
       return {
         size: source.size,
         contentType: source.contentType,
         serverSideEncryption: written.serverSideEncryption ?? null,
+        objectEtag: written.etag ?? null,
         processed: { checksumSha256, checksumCrc32, malwareSignature: null, image },
       };
     });

@@ -23,6 +23,8 @@ export interface StoredBytes {
   size: number;
   contentType: string;
   serverSideEncryption: string | null;
+  /** What storage called the object it wrote: every later read asks for that one (If-Match). */
+  objectEtag: string | null;
   /**
    * What the processing pass found, when it read the bytes on their way in (a
    * streamed upload) or a copy's source had it; absent, the pass runs after, from

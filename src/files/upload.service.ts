@@ -133,7 +133,7 @@ export class UploadService {
       const contentType = await inspector.contentTypeKnown;
       const written = await this.storage.put(file.s3Key, body, { contentType, metadata: objectMetadata(file) });
       objectWritten();
-      return { size: inspector.bytesSeen, contentType, serverSideEncryption: written.serverSideEncryption ?? null, processed: await reading!.finish() };
+      return { size: inspector.bytesSeen, contentType, serverSideEncryption: written.serverSideEncryption ?? null, objectEtag: written.etag ?? null, processed: await reading!.finish() };
     } catch (error) {
       reading?.cancel();
       throw error;

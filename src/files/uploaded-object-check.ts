@@ -19,5 +19,7 @@ export async function checkUploadedObject(storage: StorageBackend, policy: FileP
     contentType,
     // The signed URL binds the SSE header, so storage was asked for it even when it does not echo it.
     serverSideEncryption: object.serverSideEncryption ?? storage.requestedEncryption ?? null,
+    // The object the pass will read back (If-Match): replaced before it runs, it is not passed.
+    objectEtag: object.etag ?? null,
   };
 }

@@ -108,7 +108,7 @@ export class Renditions {
   }
 
   private async readOriginal(file: FileRecord): Promise<Buffer> {
-    const object = await this.storage.get(file.s3Key);
+    const object = await this.storage.get(file.s3Key, { ifMatch: file.objectEtag });
     if (!object) throw Errors.fileNotFound();
     return collect(object.body);
   }

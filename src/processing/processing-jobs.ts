@@ -1,5 +1,5 @@
 import { FileStatus } from '../../entities/file.entity';
-import { isAppError } from '../errors';
+import { isAppError, ObjectReplacedError } from '../errors';
 import type { FileRepository } from '../files/file-repository';
 import { clientArrival, type NewFileLifecycle } from '../files/new-file-lifecycle';
 import { type ImageAnalyser, MAX_DECODED_IMAGE_BYTES } from '../images/image-analyser';
@@ -28,10 +28,11 @@ export function registerProcessingJobs(queue: JobQueue, deps: ProcessingJobDeps)
     const { files, lifecycle } = deps.scope();
     const file = await files.findById(fileId);
     if (!file || file.status !== FileStatus.PROCESSING) return; // done already, deleted, or gone
-    const object = await deps.storage.get(file.s3Key).catch(async (error: unknown) => {
-      if (!isAppError(error) || error.code !== 'NOT_FOUND') throw error;
-      // The object is gone (removed outside the server): the file can never be passed.
-      return lifecycle.discard(file, clientArrival(file), error, false);
+    const object = await deps.storage.get(file.s3Key, { ifMatch: file.objectEtag }).catch(async (error: unknown) => {
+      const gone = isAppError(error) && error.code === 'NOT_FOUND';
+      if (!gone && !(error instanceof ObjectReplacedError)) throw error;
+      // The object is gone, or is no longer the one completed (changed outside the server): it can never be passed.
+      return lifecycle.discard(file, clientArrival(file), error, !gone);
     });
     if (!object) return;
     // Its size is known: an image too large to decode is read for its header alone from the start.
@@ -51,7 +52,7 @@ export function registerProcessingJobs(queue: JobQueue, deps: ProcessingJobDeps)
     const { files } = deps.scope();
     const file = await files.findById(fileId);
     if (!file || file.status !== FileStatus.AVAILABLE || !file.image || file.image.blurhash) return;
-    const object = (await deps.storage.get(file.s3Key))!;
+    const object = (await deps.storage.get(file.s3Key, { ifMatch: file.objectEtag }))!;
     const chunks: Buffer[] = [];
     for await (const chunk of object.body as AsyncIterable<Buffer>) chunks.push(chunk);
     const image = await deps.images.fromImage(Buffer.concat(chunks));

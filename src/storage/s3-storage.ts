@@ -25,7 +25,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
-import { AppError, Errors, isAppError } from '../errors';
+import { AppError, Errors, isAppError, ObjectReplacedError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { GetUrlSigner } from './get-url-signer';
@@ -81,7 +81,7 @@ export function openS3Storage(config: Config, log: Logger, metrics?: Metrics): {
   const client = createS3Client(config.s3);
   if (metrics) instrumentS3(client, metrics.s3Duration);
   const signer = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : client;
-  const storage = new S3Storage({ client, signer, bucket: config.s3.bucket, encryption: config.encryption, timeoutSeconds: config.s3.timeoutSeconds, log });
+  const storage = new S3Storage({ client, signer, bucket: config.s3.bucket, encryption: config.encryption, timeoutSeconds: config.s3.timeoutSeconds, log, metrics });
   return {
     storage,
     close() {
@@ -99,6 +99,7 @@ export interface S3StorageOptions {
   encryption: Config['encryption'];
   timeoutSeconds: number;
   log?: Logger;
+  metrics?: Metrics;
 }
 
 export class S3Storage implements StorageBackend {
@@ -108,10 +109,11 @@ export class S3Storage implements StorageBackend {
   private readonly encryption: Config['encryption'];
   private readonly timeoutMs: number;
   private readonly log?: Logger;
+  private readonly metrics?: Metrics;
   private readonly getUrls: GetUrlSigner;
 
   constructor(options: S3StorageOptions) {
-    ({ client: this.client, signer: this.signer, bucket: this.bucket, encryption: this.encryption, log: this.log } = options);
+    ({ client: this.client, signer: this.signer, bucket: this.bucket, encryption: this.encryption, log: this.log, metrics: this.metrics } = options);
     this.timeoutMs = options.timeoutSeconds * 1000;
     this.getUrls = new GetUrlSigner(this.signer, this.bucket);
   }
@@ -133,8 +135,12 @@ export class S3Storage implements StorageBackend {
     }
   }
 
-  async head(key: string): Promise<ObjectInfo> {
-    const answer = await this.request((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }));
+  async head(key: string, options: { ifMatch?: string | null } = {}): Promise<ObjectInfo> {
+    const answer = await this.timed((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: options.ifMatch ?? undefined }), { abortSignal })).catch(
+      (error: unknown) => {
+        throw this.replacedOr(error, key, 'HeadObject');
+      },
+    );
     return {
       size: answer.ContentLength ?? 0,
       contentType: answer.ContentType,
@@ -155,17 +161,17 @@ export class S3Storage implements StorageBackend {
     }
   }
 
-  async get(key: string, options: { range?: string; ifNoneMatch?: string } = {}): Promise<ObjectStream | null> {
+  async get(key: string, options: { range?: string; ifNoneMatch?: string; ifMatch?: string | null } = {}): Promise<ObjectStream | null> {
     try {
       // The deadline ends once the answer starts: the body streams for as long as its reader reads.
       const answer = await this.timed((abortSignal) =>
-        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch }), { abortSignal }),
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch, IfMatch: options.ifMatch ?? undefined }), { abortSignal }),
       );
       const object = { body: answer.Body as Readable, contentLength: answer.ContentLength ?? 0, contentRange: answer.ContentRange, etag: answer.ETag };
       return options.range ? noMoreThanAsked(object, options.range) : object;
     } catch (error) {
       if (statusOf(error) === 304) return null;
-      throw translate(error);
+      throw this.replacedOr(error, key, 'GetObject');
     }
   }
 
@@ -177,7 +183,7 @@ export class S3Storage implements StorageBackend {
     return Buffer.concat(chunks);
   }
 
-  async copy(sourceKey: string, targetKey: string, options: PutOptions, size: number): Promise<WriteResult> {
+  async copy(sourceKey: string, targetKey: string, options: PutOptions, { size, sourceEtag }: { size: number; sourceEtag?: string | null }): Promise<WriteResult> {
     try {
       const answer = await this.timed((abortSignal) => this.client.send(
         new CopyObjectCommand({
@@ -187,6 +193,7 @@ export class S3Storage implements StorageBackend {
           ContentType: options.contentType,
           Metadata: options.metadata,
           MetadataDirective: 'REPLACE',
+          CopySourceIfMatch: sourceEtag ?? undefined,
           ...this.sse(),
         }),
         { abortSignal },
@@ -194,12 +201,23 @@ export class S3Storage implements StorageBackend {
       return { etag: answer.CopyObjectResult?.ETag, serverSideEncryption: this.confirmedEncryption(answer.ServerSideEncryption) };
     } catch (error) {
       // Ceph RGW 16 cannot copy an encrypted object in place (501): copy it through this server instead.
-      if (statusOf(error) !== 501) throw translate(error);
+      if (statusOf(error) !== 501) throw this.replacedOr(error, sourceKey, 'CopyObject');
       this.log?.warn({ event: 'copy_fallback', reason: 'CopyObject not implemented for this object; streaming it' });
-      const source = await this.get(sourceKey);
+      const source = await this.get(sourceKey, { ifMatch: sourceEtag });
       if (!source) throw Errors.fileNotFound();
       return this.put(targetKey, source.body, options);
     }
+  }
+
+  /**
+   * A read that named the object it wanted (If-Match) and found another: said
+   * once here, for every read (download, copy, metadata, processing, renditions).
+   */
+  private replacedOr(error: unknown, key: string, operation: string): AppError {
+    if (statusOf(error) !== 412) return translate(error);
+    this.log?.error({ event: 'integrity_mismatch', key, operation }, 'An object was changed in storage outside this server: it is not served');
+    this.metrics?.integrityMismatches.inc({ operation });
+    return new ObjectReplacedError();
   }
 
   async delete(key: string): Promise<void> {

@@ -61,14 +61,19 @@ export interface StorageBackend {
   readonly requestedEncryption: string | undefined;
   /** Streams the body in; a failed body aborts the write and leaves nothing behind. */
   put(key: string, body: Readable, options: PutOptions): Promise<WriteResult>;
-  head(key: string): Promise<ObjectInfo>;
+  /**
+   * `ifMatch`, on every read of a file's object: the ETag recorded when the file
+   * became available. Another object under the key is an ObjectReplacedError, never
+   * its bytes. Null or absent: any object (files stored before ETags were recorded).
+   */
+  head(key: string, options?: { ifMatch?: string | null }): Promise<ObjectInfo>;
   exists(key: string): Promise<boolean>;
   /** Null when ifNoneMatch matches the stored ETag (HTTP 304). */
-  get(key: string, options?: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null>;
+  get(key: string, options?: { range?: string; ifNoneMatch?: string; ifMatch?: string | null }): Promise<ObjectStream | null>;
   /** The first bytes of an object, for sniffing its type. */
   readStart(key: string, bytes: number): Promise<Buffer>;
   /** `size`: the object's, so that a large copy gets the time it needs. */
-  copy(sourceKey: string, targetKey: string, options: PutOptions, size: number): Promise<WriteResult>;
+  copy(sourceKey: string, targetKey: string, options: PutOptions, source: { size: number; sourceEtag?: string | null }): Promise<WriteResult>;
   delete(key: string): Promise<void>;
   presignGet(key: string, options: { expiresIn: number; contentDisposition?: string; contentType?: string }): Promise<string>;
   presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength: number }): Promise<PresignedPut>;
