@@ -60,6 +60,12 @@ export class UploadFileInput {
 
   @Field(() => JSONObjectScalar, { nullable: true })
   metadata?: Record<string, unknown> | null;
+
+  @Field(() => SafeIntScalar, {
+    nullable: true,
+    description: "The file's exact size in bytes, if known (an SPA knows File.size): the bytes must match it, and the server streams them to storage in one PUT",
+  })
+  size?: number | null;
 }
 
 @InputType()
@@ -72,9 +78,10 @@ export class RequestUploadInput extends UploadFileInput {
   @Length(1, 255)
   contentType: string;
 
-  @Field(() => SafeIntScalar)
+  // Declared, and required: the presigned PUT binds it.
+  @Field(() => SafeIntScalar, { description: "The file's exact size in bytes: the presigned PUT binds it" })
   @Min(0)
-  size: number;
+  declare size: number;
 }
 
 @InputType()

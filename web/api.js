@@ -118,7 +118,9 @@ window.FileApi = (function () {
 
   function uploadThroughServer(file, details, onProgress) {
     var form = new FormData();
-    form.append('operations', JSON.stringify({ query: Q.uploadFile, variables: { file: null, input: details } }));
+    // The size declared: the server streams the file to storage in one PUT, and checks it got every byte.
+    var input = Object.assign({ size: file.size }, details);
+    form.append('operations', JSON.stringify({ query: Q.uploadFile, variables: { file: null, input: input } }));
     form.append('map', JSON.stringify({ 0: ['variables.file'] }));
     form.append('0', file, file.name);
     // Multipart is a "simple" request a foreign page could send: the server demands this header (CSRF).

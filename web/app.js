@@ -526,10 +526,6 @@
 
   var STATUS_BADGES = { DELETED: 'Deleted', PENDING: 'Pending', PROCESSING: 'Processing…', QUARANTINED: 'Quarantined' };
 
-  function isImage(file) {
-    return file.contentType.indexOf('image/') === 0;
-  }
-
   function fileRow(file) {
     var deleted = file.status === 'DELETED';
     var pending = file.status === 'PENDING';

@@ -42,6 +42,7 @@ export class FilePolicy {
   checkSize(size: number): void {
     if (size > this.rules.maxFileSizeBytes) throw Errors.tooLarge(this.rules.maxFileSizeBytes);
     if (size === 0) throw Errors.badInput('The file is empty');
+    if (!Number.isSafeInteger(size) || size < 0) throw Errors.badInput('The size must be a whole number of bytes');
   }
 
   checkMimeAllowed(mime: string): void {

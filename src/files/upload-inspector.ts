@@ -34,6 +34,8 @@ export class UploadInspector extends Transform {
     private readonly mustBeText: boolean,
     /** Opened once the type is known, before the first byte passes. */
     private readonly openTap: (contentType: string) => Promise<ByteTap>,
+    /** The exact length the client declared (UploadFileInput.size), if it did: one byte more or less is refused. */
+    private readonly declaredBytes?: number,
   ) {
     super();
     this.contentTypeKnown.catch(() => undefined); // a refusal is reported through the stream as well
@@ -49,6 +51,7 @@ export class UploadInspector extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.received += chunk.length;
     if (this.received > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
+    if (this.declaredBytes !== undefined && this.received > this.declaredBytes) return done(this.notAsDeclared('more'));
     if (this.tap) {
       if (this.mustBeText && chunk.includes(0)) return done(Errors.unsupportedType('The content is not text'));
       return this.pass(chunk, done);
@@ -61,8 +64,14 @@ export class UploadInspector extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.received === 0) return done(Errors.badInput('The file is empty'));
+    // An error here, not an end: storage, waiting for the declared length, never sees a whole body.
+    if (this.declaredBytes !== undefined && this.received !== this.declaredBytes) return done(this.notAsDeclared('fewer'));
     if (this.tap === undefined) return this.release(done);
     done();
+  }
+
+  private notAsDeclared(which: 'more' | 'fewer'): Error {
+    return Errors.badInput(`The upload has ${which} bytes than the ${this.declaredBytes} declared (size)`);
   }
 
   private release(done: TransformCallback): void {

@@ -52,12 +52,15 @@ export class UploadService {
    * Streams the upload through the inspector (size, hash, type) into storage.
    * A refused or failed upload leaves no object and no row.
    */
-  async upload(actor: Actor | null, incoming: IncomingFile, details: FileDetails): Promise<FileRecord> {
+  async upload(actor: Actor | null, incoming: IncomingFile, details: FileDetails & { size?: number | null }): Promise<FileRecord> {
     try {
       const user = requireActor(actor);
+      // A declared size is checked before a byte is read: too large is refused at once.
+      const declaredSize = details.size ?? undefined;
+      if (declaredSize !== undefined) this.policy.checkSize(declaredSize);
       const file = newFile(user, this.policy.checkName(incoming.filename), details, this.naming);
       await this.lifecycle.reserve(file, 'stream');
-      return await this.lifecycle.settle(file, 'stream', (objectWritten) => this.receive(file, incoming.stream, objectWritten));
+      return await this.lifecycle.settle(file, 'stream', (objectWritten) => this.receive(file, incoming.stream, objectWritten, declaredSize));
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
       this.lifecycle.rejected(actor?.userId ?? null, 'stream', error);
@@ -117,13 +120,14 @@ export class UploadService {
    * the processing pass (checksums, scan, image header), the reservation kept
    * alive while they flow.
    */
-  private async receive(file: FileEntity, stream: Readable, objectWritten: () => void): Promise<StoredBytes> {
+  private async receive(file: FileEntity, stream: Readable, objectWritten: () => void, declaredSize?: number): Promise<StoredBytes> {
     let reading: PassReading | undefined;
     const inspector = new UploadInspector(
       this.policy.maxFileSizeBytes,
       (sample) => this.policy.checkContent(file.extension, sample),
       isTextExtension(file.extension),
       async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false, readBack: false })),
+      declaredSize,
     );
     // pipeline() tears both streams down on either's failure: a client that disconnects
     // fails the storage write, and a refused file stops the client's stream.
@@ -131,7 +135,7 @@ export class UploadService {
     const stopKeeping = this.lifecycle.keepReserved(file, () => inspector.bytesSeen);
     try {
       const contentType = await inspector.contentTypeKnown;
-      const written = await this.storage.put(file.s3Key, body, { contentType, metadata: objectMetadata(file) });
+      const written = await this.storage.put(file.s3Key, body, { contentType, metadata: objectMetadata(file), size: declaredSize });
       objectWritten();
       return { size: inspector.bytesSeen, contentType, serverSideEncryption: written.serverSideEncryption ?? null, objectEtag: written.etag ?? null, processed: await reading!.finish() };
     } catch (error) {

@@ -30,7 +30,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { GetUrlSigner } from './get-url-signer';
 import { instrumentS3 } from './s3-metrics';
-import { writeStream, type Timed } from './stream-writer';
+import { MAX_SINGLE_PUT_BYTES, putStream, writeStream, type Timed } from './stream-writer';
 import type { BucketProtections, ObjectInfo, ObjectStream, PresignedPut, PutOptions, StorageBackend, StoredPart, WriteResult } from './storage-backend';
 
 /** Streamed bodies larger than one part go as a multipart upload (stream-writer.ts). */
@@ -123,13 +123,19 @@ export class S3Storage implements StorageBackend {
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<WriteResult> {
-    // writeStream makes the write a create (If-None-Match: *): an object that appeared
+    // Both writers make the write a create (If-None-Match: *): an object that appeared
     // meanwhile is a 412 (CONFLICT), never overwritten.
     const target = { Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata, ...this.sse() };
+    const streamed = options.size !== undefined && options.size <= MAX_SINGLE_PUT_BYTES;
     try {
-      const written = await writeStream(this.client, target, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT }, this.timed);
+      const written = streamed
+        ? await putStream(this.client, target, body, options.size!, this.timeoutMs)
+        : await writeStream(this.client, target, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT }, this.timed);
       return { etag: written.ETag, serverSideEncryption: this.confirmedEncryption(written.ServerSideEncryption) };
     } catch (error) {
+      // A PUT cut short makes no object on S3, but some compatible servers keep what arrived
+      // (s3rver does): unless the key was someone else's already (412), what is there is this write's.
+      if (streamed && statusOf(error) !== 412) await this.delete(key).catch(() => undefined);
       // The body's own error (too large, wrong type) is the reason; storage merely saw it.
       throw body.errored && isAppError(body.errored) ? body.errored : translate(error);
     }

@@ -23,6 +23,8 @@ export interface ObjectStream {
 export interface PutOptions {
   contentType: string;
   metadata?: Record<string, string>;
+  /** The body's exact length, when the client declared it: one streamed PUT instead of a multipart upload. */
+  size?: number;
 }
 
 export interface WriteResult {

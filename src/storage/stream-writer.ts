@@ -73,6 +73,37 @@ export async function writeStream(client: S3Client, target: StreamTarget, body: 
   }
 }
 
+/** S3's largest single PUT: a longer stream goes as a multipart upload whatever is declared. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+/**
+ * A stream whose exact length is known up front (UploadFileInput.size): one
+ * PutObject with that Content-Length, the body flowing straight through, as a
+ * create (If-None-Match: *). Storage servers take one PUT far faster than a
+ * multipart upload (BENCHMARKS.md), and nothing is buffered.
+ *
+ * The request lasts as long as the client takes to send, so no deadline covers
+ * it whole: a storage that stops reading is caught by the socket's idle timeout
+ * (createS3Client), and once the body has ended storage must answer within
+ * `answerWithinMs`. A body that fails (a refusal, the client gone) aborts the
+ * request: storage never sees the declared length, and stores nothing.
+ */
+export async function putStream(client: S3Client, target: StreamTarget, body: Readable, size: number, answerWithinMs: number): Promise<Written> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const answerDue = () => (timer = setTimeout(() => controller.abort(new Error(`No answer from storage within ${answerWithinMs} ms`)), answerWithinMs));
+  const bodyFailed = (error: Error) => controller.abort(error);
+  body.once('end', answerDue);
+  body.once('error', bodyFailed);
+  try {
+    return await client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: size, IfNoneMatch: '*' }), { abortSignal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+    body.off('end', answerDue);
+    body.off('error', bodyFailed);
+  }
+}
+
 class MultipartWriter {
   private part: Buffer;
   private filled = 0;
