@@ -22,26 +22,26 @@ import { MultipartUploadService } from './files/multipart-upload.service';
 import { NewFileLifecycle, type NewFileHooks } from './files/new-file-lifecycle';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
+import { metricsPlugin } from './graphql/metrics-plugin';
 import { refuseNulCharacters } from './graphql/nul-characters';
 import { RequestBudget, requestCostPlugin } from './graphql/request-cost';
-import { metricsPlugin } from './graphql/metrics-plugin';
 import { requestLimitsRule } from './graphql/request-limits';
 import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
 import { Drain } from './http/drain';
 import { downloadRouter } from './http/download.route';
+import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import { healthRouter } from './http/health.routes';
+import { imageRouter } from './http/image.route';
 import { lingeringClose } from './http/lingering-close';
+import { refuseSharedUploads } from './http/refuse-shared-uploads';
+import { requestOrigin } from './http/request-origin';
 import { applyServerTimeouts } from './http/server-timeouts';
 import { uploadMiddleware } from './http/upload-middleware';
 import { webRouter } from './http/web-pages';
-import { refuseSharedUploads } from './http/refuse-shared-uploads';
-import { imageRouter } from './http/image.route';
-import { requestOrigin } from './http/request-origin';
 import { ImageRenderer } from './images/image-renderer';
 import { ImageUrls } from './images/image-urls';
 import { Renditions } from './images/renditions';
-import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { ImageAnalyser } from './images/image-analyser';
@@ -148,7 +148,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     const { files, uploads, multipart } = servicesFor();
     const origin = requestOrigin(req);
     const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
-    return { actor, files, uploads, multipart, policy, imageUrl, budget: new RequestBudget(config.graphqlLimits.maxCost), loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) } };
+    return {
+      actor,
+      files,
+      uploads,
+      multipart,
+      policy,
+      imageUrl,
+      budget: new RequestBudget(config.graphqlLimits.maxCost),
+      loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) },
+    };
   };
 
   // Tokens travel as Authorization headers, never cookies: no credentials, which is what makes `*` safe.
