@@ -139,10 +139,17 @@ describe('File.imageUrl and the image route', () => {
     expect((await server.objectKeys()).filter((key) => key.includes(doomed.id))).toEqual([]);
   });
 
-  it('never counts renditions as orphans in the purge', async () => {
-    const report = await server.app.purger.run({ now: new Date(Date.now() + 2 * 86_400_000) });
+  it('never counts renditions as orphans in the purge, and removes them with a file past its retention', async () => {
+    const trashed = await upload('trashed.png', await translucentPng());
+    expect((await fetchImage((await imageUrl(trashed.id, { width: 30 })).url!)).status).toBe(200);
+    expect((await fetchImage((await imageUrl(photo.id, { width: 30 })).url!)).status).toBe(200);
+    await (await server.client(owner)).request('mutation ($id: ID!) { deleteFile(id: $id) }', { id: trashed.id });
+    const report = await server.app.purger.run({ now: new Date(Date.now() + 31 * 86_400_000) });
     expect(report.orphanObjects.filter((key) => key.startsWith('.renditions/'))).toEqual([]);
-    expect((await server.objectKeys()).some((key) => key.startsWith(`.renditions/${photo.id}/`))).toBe(true);
+    expect(report.expiredDeleted).toContain(trashed.id);
+    const keys = await server.objectKeys();
+    expect(keys.filter((key) => key.includes(trashed.id))).toEqual([]);
+    expect(keys.some((key) => key.startsWith(`.renditions/${photo.id}/`))).toBe(true); // an available file keeps its own
   });
 });
 
