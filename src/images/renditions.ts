@@ -45,7 +45,8 @@ export interface Rendition {
  * each render it, and the first write wins (storage's writes are creates).
  */
 export class Renditions {
-  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  /** Loads under way (from storage, or rendering), by key: whoever asks meanwhile shares them. */
+  private readonly inFlight = new Map<string, Promise<{ bytes: Buffer; rendered: boolean }>>();
   private readonly recent = new RecentRenditions(RECENT_BYTES);
 
   constructor(
@@ -69,20 +70,25 @@ export class Renditions {
       this.metrics?.imageRenditions.inc({ source: 'memory' });
       return { body: Readable.from([remembered]), length: remembered.length, contentType, rendered: false };
     }
+    // One load per key at a time, the storage read included: a request that found storage empty
+    // while another's render was being stored would otherwise render again.
+    let loading = this.inFlight.get(key);
+    if (!loading) {
+      loading = this.load(key, file, transform, format).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, loading);
+    }
+    const { bytes, rendered } = await loading;
+    this.metrics?.imageRenditions.inc({ source: rendered ? 'rendered' : 'stored' });
+    return { body: Readable.from([bytes]), length: bytes.length, contentType, rendered };
+  }
+
+  private async load(key: string, file: FileRecord, transform: ImageTransform, format: RenditionFormat): Promise<{ bytes: Buffer; rendered: boolean }> {
     const stored = await this.readStored(key);
     if (stored) {
       this.recent.set(key, stored);
-      this.metrics?.imageRenditions.inc({ source: 'stored' });
-      return { body: Readable.from([stored]), length: stored.length, contentType, rendered: false };
+      return { bytes: stored, rendered: false };
     }
-    let rendering = this.inFlight.get(key);
-    if (!rendering) {
-      rendering = this.renderAndStore(key, file, transform, format).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, rendering);
-    }
-    const bytes = await rendering;
-    this.metrics?.imageRenditions.inc({ source: 'rendered' });
-    return { body: Readable.from([bytes]), length: bytes.length, contentType, rendered: true };
+    return { bytes: await this.renderAndStore(key, file, transform, format), rendered: true };
   }
 
   /** Renditions are small (thumbnails: kilobytes): read whole, so that they can be remembered. */

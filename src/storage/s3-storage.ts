@@ -190,6 +190,9 @@ export class S3Storage implements StorageBackend {
   }
 
   async copy(sourceKey: string, targetKey: string, options: PutOptions, { size, sourceEtag }: { size: number; sourceEtag?: string | null }): Promise<WriteResult> {
+    // Ceph RGW 16 ignores x-amz-copy-source-if-match (it copies another object without a word);
+    // HEAD honours If-Match everywhere, so the source is checked first as well.
+    if (sourceEtag) await this.head(sourceKey, { ifMatch: sourceEtag });
     try {
       const answer = await this.timed((abortSignal) => this.client.send(
         new CopyObjectCommand({
