@@ -334,6 +334,8 @@ class Reader {
     if (value.split('/').some((segment) => segment === '..' || segment === '.') || value.includes('\\')) {
       throw new ConfigError(`${name}: must be a relative path without "..": "${value}"`);
     }
+    // Image renditions live there (src/images/renditions.ts): a file's key must never start with it.
+    if (value.split('/')[0] === '.renditions') throw new ConfigError(`${name}: ".renditions" is reserved for image renditions`);
     return value;
   }
 }

@@ -25,8 +25,11 @@ export function renditionsOf(fileId: string): string {
 /** The file id a rendition key belongs to, or null for any other key. */
 export function renditionOwner(key: string): string | null {
   if (!key.startsWith(RENDITIONS_PREFIX)) return null;
-  return key.slice(RENDITIONS_PREFIX.length).split('/')[0] || null;
+  const [fileId, name, ...deeper] = key.slice(RENDITIONS_PREFIX.length).split('/');
+  return FILE_ID.test(fileId) && name && deeper.length === 0 ? fileId : null;
 }
+
+const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface Rendition {
   body: Readable;
