@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { FileEntity } from './entities/file.entity';
 import { JobQueueInstance } from './entities/job-queue-instance.entity';
 import { ServerSecret } from './entities/server-secret.entity';
+import { StorageUsageEntity } from './entities/storage-usage.entity';
 import { migrationsList } from './migrations';
 
 /**
@@ -13,7 +14,7 @@ import { migrationsList } from './migrations';
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: [FileEntity, JobQueueInstance, ServerSecret],
+    entities: [FileEntity, JobQueueInstance, ServerSecret, StorageUsageEntity],
     // ts-morph takes seconds to start; decorator metadata is enough.
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],

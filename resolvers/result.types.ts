@@ -109,3 +109,18 @@ export class UploadedPart {
   @Field()
   etag: string;
 }
+
+@ObjectType({ description: "What an owner stores against their quotas: every file (the trash included) and pending uploads' declared sizes" })
+export class StorageUsage {
+  @Field(() => SafeIntScalar)
+  usedBytes: number;
+
+  @Field(() => Int)
+  fileCount: number;
+
+  @Field(() => SafeIntScalar, { nullable: true, description: 'The quota in force (the default unless set); null: unlimited' })
+  quotaBytes: number | null;
+
+  @Field(() => Int, { nullable: true })
+  quotaFiles: number | null;
+}

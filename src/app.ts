@@ -42,6 +42,8 @@ import { webRouter } from './http/web-pages';
 import { ImageRenderer } from './images/image-renderer';
 import { ImageUrls } from './images/image-urls';
 import { Renditions } from './images/renditions';
+import { Quotas } from './quotas/quotas';
+import { UsageService } from './quotas/usage.service';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { ImageAnalyser } from './images/image-analyser';
@@ -94,11 +96,12 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const pass = new ProcessingPass(createScanner(config, log), images, metrics);
   const queue = new GraphileJobQueue(config.database.url!, log, config.processing.jobConcurrency, config.processing.jobLeaseSeconds * 1000, metrics);
   const processing = { queue, waitSeconds: config.processing.waitSeconds };
+  const quotas = new Quotas(config.quotas);
 
   // Per request (and per job): one entity manager, and the services that share it.
   const scope = () => {
     const files = new FileRepository(orm.em.fork());
-    return { files, lifecycle: new NewFileLifecycle(files, storage, config.upload, processing, newFileHooks, log, metrics) };
+    return { files, lifecycle: new NewFileLifecycle(files, storage, config.upload, processing, quotas, newFileHooks, log, metrics) };
   };
   const servicesFor = () => {
     const { files: repository, lifecycle } = scope();
@@ -106,6 +109,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       files: new FileService(repository, storage, policy, config.upload, lifecycle, log, config.publicBaseUrl),
       uploads: new UploadService(repository, storage, policy, config.upload, lifecycle, pass),
       multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle),
+      usage: new UsageService(repository.sql, quotas),
     };
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
@@ -145,7 +149,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
 
   const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
-    const { files, uploads, multipart } = servicesFor();
+    const { files, uploads, multipart, usage } = servicesFor();
     const origin = requestOrigin(req);
     const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
     return {
@@ -154,6 +158,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       uploads,
       multipart,
       policy,
+      usage,
       imageUrl,
       budget: new RequestBudget(config.graphqlLimits.maxCost),
       loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) },

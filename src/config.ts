@@ -80,6 +80,11 @@ export interface Config {
     /** An instance silent this long is taken for dead: its running jobs go to another. */
     readonly jobLeaseSeconds: number;
   };
+  /** Per owner, unless setQuota says otherwise; null: unlimited. */
+  readonly quotas: {
+    readonly defaultBytes: number | null;
+    readonly defaultFiles: number | null;
+  };
   /** Image renditions (API.md, "Images"). */
   readonly images: {
     /** The largest width or height a transform may ask for. */
@@ -219,6 +224,10 @@ export function parseConfig(env: Env): Config {
       jobConcurrency: read.integer('JOB_CONCURRENCY', 2, 1, 64),
       jobLeaseSeconds: read.integer('JOB_LEASE_SECONDS', 30, 1, 3600),
     },
+    quotas: {
+      defaultBytes: read.optionalInteger('QUOTA_DEFAULT_BYTES', 0, Number.MAX_SAFE_INTEGER),
+      defaultFiles: read.optionalInteger('QUOTA_DEFAULT_FILES', 0, 2 ** 31 - 1),
+    },
     images: {
       maxDimension: read.integer('IMAGE_MAX_DIMENSION', 4096, 1, 16384),
       renderConcurrency: read.integer('IMAGE_RENDER_CONCURRENCY', 2, 1, 64),
@@ -271,6 +280,11 @@ class Reader {
     const value = Number(raw);
     if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name}: expected a positive number, got "${raw}"`);
     return value;
+  }
+
+  /** Unset (or empty): null. */
+  optionalInteger(name: string, min: number, max: number): number | null {
+    return this.string(name) === undefined ? null : this.integer(name, 0, min, max);
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {

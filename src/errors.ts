@@ -15,6 +15,8 @@ const HTTP_STATUS = {
   INTERNAL_SERVER_ERROR: 500,
   MALWARE_DETECTED: 403,
   FILE_NOT_READY: 409,
+  // Like FILE_TOO_LARGE, a size refused; the quota is the owner's, not the file's.
+  QUOTA_EXCEEDED: 413,
 } as const;
 
 export type ErrorCode = keyof typeof HTTP_STATUS;
@@ -56,6 +58,7 @@ export const Errors = {
     new AppError('STORAGE_UNAVAILABLE', 'File storage is unavailable, try again later', { cause }),
   malwareDetected: (signature: string) => new AppError('MALWARE_DETECTED', `The file contains malware (${signature})`),
   fileNotReady: () => new AppError('FILE_NOT_READY', 'The file is still being processed; try again shortly'),
+  quotaExceeded: (what: string) => new AppError('QUOTA_EXCEEDED', `The storage quota is exceeded: ${what}`),
   // The same code (a backing service is down, try again), but an operator reading it must know which one.
   databaseUnavailable: (cause: unknown) =>
     new AppError('STORAGE_UNAVAILABLE', 'The file database is unavailable, try again later', { cause }),

@@ -405,6 +405,31 @@ describe('the file manager at /', () => {
     expect(errors.filter((error) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(error))).toEqual([]);
   });
 
+  it('shows usage against the quota, and refuses a file over what is left before sending it', async () => {
+    const user = someUser();
+    await server.upload(user, { name: 'existing.png', bytes: pngOfSize(10 * 1024) });
+    const admin = await server.client('quota-admin', { admin: true });
+    await admin.request('mutation ($u: ID!) { setQuota(ownerId: $u, quotaBytes: 40960) { quotaBytes } }', { u: user });
+    const { page, requests, errors } = await open();
+    await signIn(page, user);
+    await page.locator('#usage', { hasText: 'Using 10 KiB of 40 KiB · 1 file' }).waitFor();
+
+    // 40 KiB left minus 10 KiB used: a 35 KiB file is refused up front, without a byte sent.
+    await page.locator('#file-input').setInputFiles({ name: 'too-much.png', mimeType: 'image/png', buffer: pngOfSize(35 * 1024) });
+    await upload(page, 'too-much.png').getByRole('alert').filter({ hasText: 'Not sent: 35 KiB is more than your quota leaves (30 KiB of 40 KiB)' }).waitFor();
+    expect(requests.filter((request) => request.contentType.startsWith('multipart/'))).toEqual([]);
+
+    // Sent anyway: the server's own QUOTA_EXCEEDED; a file that fits goes, and the usage follows.
+    await page.getByLabel('Check size and type first').uncheck();
+    await page.locator('#file-input').setInputFiles({ name: 'too-much.png', mimeType: 'image/png', buffer: pngOfSize(35 * 1024) });
+    await expect(page.locator('#uploads li').first().getByRole('alert').textContent()).resolves.toMatch(/^QUOTA_EXCEEDED: /);
+    await page.locator('#file-input').setInputFiles({ name: 'fits.png', mimeType: 'image/png', buffer: pngOfSize(20 * 1024) });
+    await upload(page, 'fits.png').getByText('Uploaded').waitFor();
+    await page.locator('#usage', { hasText: 'Using 30 KiB of 40 KiB · 2 files' }).waitFor();
+    await screenshot(page, 'file-manager-quota');
+    expect(errors.filter((error) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(error))).toEqual([]);
+  });
+
   it('asks for a new token when the server refuses the one it has', async () => {
     const { page } = await open();
     await page.goto(`${server.url}/`);

@@ -10,6 +10,7 @@ window.FileApi = (function () {
     ' thumbnail: imageUrl(transform: { width: 88, height: 88 }, expiresIn: 3600)';
   var Q = {
     uploadConfig: 'query UploadConfig { uploadConfig { maxFileSizeBytes allowedExtensions allowedMimeTypes } }',
+    storageUsage: 'query StorageUsage { storageUsage { usedBytes fileCount quotaBytes quotaFiles } }',
     files:
       'query Files($filter: FileFilter, $first: Int, $after: String) { files(filter: $filter, first: $first, after: $after) {' +
       ' totalCount pageInfo { hasNextPage endCursor } edges { node { ' + FILE_FIELDS + ' } } } }',

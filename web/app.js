@@ -150,10 +150,21 @@
         : 'Through the server: one multipart uploadFile request; the server checks and stores the bytes as they arrive.';
   }
 
-  /** What uploadConfig says the server will refuse: said before a byte is sent. */
-  function precheck(file) {
+  /**
+   * What uploadConfig and the quota say the server will refuse: said before a byte
+   * is sent. `queued`: what this batch has accepted so far, which will count too.
+   */
+  function precheck(file, queued) {
     var config = state.config;
     if (!config) return null;
+    var usage = state.usage;
+    if (usage && usage.quotaBytes !== null && usage.usedBytes + queued.bytes + file.size > usage.quotaBytes) {
+      var left = Math.max(0, usage.quotaBytes - usage.usedBytes - queued.bytes);
+      return formatSize(file.size) + ' is more than your quota leaves (' + formatSize(left) + ' of ' + formatSize(usage.quotaBytes) + ')';
+    }
+    if (usage && usage.quotaFiles !== null && usage.fileCount + queued.files + 1 > usage.quotaFiles) {
+      return 'your quota of ' + usage.quotaFiles + ' files is reached';
+    }
     var extension = extensionOf(file.name);
     if (!extension) return 'The file name has no extension';
     if (config.allowedExtensions.indexOf(extension) < 0) {
@@ -180,11 +191,14 @@
     var method = uploadMethod();
     var details = uploadDetails();
     var check = $('precheck').checked;
+    var queued = { bytes: 0, files: 0 };
     Array.prototype.forEach.call(fileList, function (file) {
       var item = uploadItem(file, method);
       $('uploads').prepend(item.node);
-      var problem = check ? precheck(file) : null;
+      var problem = check ? precheck(file, queued) : null;
       if (problem) return item.fail('Not sent: ' + problem, true);
+      queued.bytes += file.size;
+      queued.files += 1;
       var multipart = !!readResume(file) || (method === 'direct' && file.size > MULTIPART_THRESHOLD);
       if (multipart) item.inParts();
       queue.push({ file: file, method: method, details: details, item: item, multipart: multipart });
@@ -480,6 +494,20 @@
     return filter;
   }
 
+  /** Where the user stands against their quota (storageUsage), shown under the limits and used by precheck. */
+  function loadUsage() {
+    return graphql(Q.storageUsage).then(function (data) {
+      var usage = (state.usage = data.storageUsage);
+      var files = usage.fileCount === 1 ? '1 file' : usage.fileCount + ' files';
+      $('usage').textContent = usage.quotaBytes === null
+        ? 'Using ' + formatSize(usage.usedBytes) + ' · ' + files
+        : 'Using ' + formatSize(usage.usedBytes) + ' of ' + formatSize(usage.quotaBytes) + ' · ' + files + (usage.quotaFiles === null ? '' : ' of ' + usage.quotaFiles);
+      $('usage').hidden = false;
+    }, function () {
+      // Usage is information: without it, uploads are still checked by the server.
+    });
+  }
+
   function loadFiles(more) {
     var request = ++state.listRequest;
     var button = $('load-more');
@@ -506,6 +534,8 @@
         // A direct upload's pass (checksums, scan) runs after it: look again until it is done.
         var processing = page.edges.some(function (edge) { return edge.node.status === 'PROCESSING'; });
         if (processing && !more) refreshLater(2000);
+        // The list changed (an upload, a delete): so did the usage.
+        if (!more) loadUsage();
       })
       .catch(failed)
       .then(function () {
@@ -757,6 +787,7 @@
       state.config = config;
       $('limits').textContent = 'Up to ' + formatSize(config.maxFileSizeBytes) + ' each · ' + config.allowedExtensions.join(', ');
     }, failed);
+    loadUsage();
     loadFiles(false);
     showPausedUploads();
   }

@@ -57,10 +57,14 @@ export class FileRepository {
     return this.em.getReference(FileEntity, id);
   }
 
-  /** Inserting reserves the key: a second file with the same key is a CONFLICT. */
-  async insert(file: FileEntity): Promise<void> {
+  /**
+   * Inserting reserves the key: a second file with the same key is a CONFLICT.
+   * `alongside` runs in the same transaction, after the row is in (a quota check).
+   */
+  async insert(file: FileEntity, alongside?: (sql: SqlInTransaction) => Promise<void>): Promise<void> {
     try {
-      await guard(() => this.em.persistAndFlush(file));
+      this.em.persist(file);
+      await this.flushWith(alongside);
     } catch (error) {
       this.em.clear();
       if (error instanceof UniqueConstraintViolationException) throw Errors.conflict(`A file with the key "${file.s3Key}" already exists`);
@@ -73,6 +77,10 @@ export class FileRepository {
    * transaction (a job queued for the change commits with it, or not at all).
    */
   async save(alongside?: (sql: SqlInTransaction) => Promise<void>): Promise<void> {
+    await this.flushWith(alongside);
+  }
+
+  private async flushWith(alongside?: (sql: SqlInTransaction) => Promise<void>): Promise<void> {
     if (!alongside) return guard(() => this.em.flush());
     await guard(async () => {
       await this.em.begin();
@@ -86,6 +94,9 @@ export class FileRepository {
       }
     });
   }
+
+  /** A statement outside any transaction (reads of other tables beside the files: storage_usage). */
+  readonly sql: SqlInTransaction = (sql, params) => guard(() => this.em.getConnection().execute(sql, params));
 
   /** Pushes a PENDING file's reservation forward, without loading it (a streamed upload in progress). */
   async extendReservation(id: string, until: Date): Promise<void> {

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { MAX_DECODED_IMAGE_BYTES } from '../images/image-analyser';
 import type { JobQueue, SqlInTransaction } from '../jobs/job-queue';
+import type { Quotas } from '../quotas/quotas';
 import type { PassResult } from '../processing/processing-pass';
 import { PROCESS_FILE, IMAGE_PLACEHOLDER } from '../processing/processing-tasks';
 import type { StorageBackend } from '../storage/storage-backend';
@@ -98,6 +99,7 @@ export class NewFileLifecycle {
     private readonly storage: StorageBackend,
     private readonly rules: Config['upload'],
     private readonly processing: Processing,
+    private readonly quotas: Quotas,
     private readonly hooks: readonly NewFileHooks[],
     private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -119,7 +121,8 @@ export class NewFileLifecycle {
     // reservation alive while it makes progress (keepReserved).
     file.uploadExpiresAt ??= this.reservationEnd();
     this.changeStatus(file, arrival, null, FileStatus.PENDING);
-    await this.files.insert(file);
+    // One more file, and a direct upload's declared bytes: counted (by the usage trigger) and checked in one transaction.
+    await this.files.insert(file, (sql) => this.quotas.check(sql, file.ownerId));
   }
 
   /**
@@ -136,6 +139,7 @@ export class NewFileLifecycle {
     // From the moment storage holds the object, a failure must remove it.
     let objectStored = clientWrote;
     let next: FileStatus;
+    const reservedBytes = file.size;
     try {
       const { processed, ...stored } = await bytes(() => (objectStored = true));
       Object.assign(file, stored);
@@ -146,7 +150,11 @@ export class NewFileLifecycle {
       next = processed ? FileStatus.AVAILABLE : FileStatus.PROCESSING;
       this.changeStatus(file, arrival, FileStatus.PENDING, next);
       file.uploadExpiresAt = null;
-      await this.files.save((sql) => this.queueFollowUp(file, next, sql));
+      await this.files.save(async (sql) => {
+        // A streamed upload's or a copy's bytes count from now (a direct upload's were reserved).
+        if (file.size > reservedBytes) await this.quotas.check(sql, file.ownerId);
+        await this.queueFollowUp(file, next, sql);
+      });
     } catch (error) {
       if (clientWrote && !isRefusal(error)) throw error;
       return this.discard(file, arrival, error, objectStored);
@@ -156,6 +164,11 @@ export class NewFileLifecycle {
     else this.log.info({ event: 's3_file_uploaded', ...done, path: arrival });
     if (arrival !== 'copy') this.metrics.uploaded(arrival === 'stream' ? 'multipart' : 'direct', file.size);
     return next === FileStatus.PROCESSING ? this.untilProcessed(file) : file;
+  }
+
+  /** Bytes the owner may still add (null: no byte quota): a streamed upload stops as soon as it passes them. */
+  bytesLeft(ownerId: string): Promise<number | null> {
+    return this.quotas.bytesLeft(this.files.sql, ownerId);
   }
 
   /** The pass over a PROCESSING file has run (from the job queue): AVAILABLE, or QUARANTINED with what was found. */

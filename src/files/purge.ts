@@ -36,6 +36,8 @@ export interface PurgeReport {
   orphanObjects: string[];
   /** AVAILABLE files whose object is missing. */
   orphanRows: string[];
+  /** Owners whose storage_usage did not add up to their rows, set right (see reconcileUsage). */
+  usageCorrected: string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], usageCorrected: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -73,6 +75,7 @@ export class Purger {
       report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
+      report.usageCorrected = await this.reconcileUsage(em, dryRun);
     });
     this.log.info({ event: 'purge_finished', ...counts(report) });
     return report;
@@ -151,6 +154,36 @@ export class Purger {
     if (!reportOnly) await em.flush();
   }
 
+  /**
+   * storage_usage is kept by a trigger in the transactions that change `files`, so
+   * it cannot drift through the server; a hand edit, a restore of one table
+   * without the other, or a trigger dropped by mistake could. Each purge adds the
+   * rows up again, owner by owner, and sets right what differs (`usage_corrected`).
+   * Reservations that crashed uploads leave behind are rows too: they count until
+   * the purge removes them as expired uploads, above.
+   */
+  private async reconcileUsage(em: EntityManager, dryRun: boolean): Promise<string[]> {
+    // Candidates, from one snapshot: uploads committing meanwhile make some look drifted that are not.
+    const candidates = await em.execute<{ owner_id: string }[]>(
+      `select coalesce(u.owner_id, f.owner_id) as owner_id
+         from storage_usage u
+         full join (select owner_id, sum(size) as bytes, count(*) as files from files group by owner_id) f on f.owner_id = u.owner_id
+        where coalesce(u.used_bytes, 0) <> coalesce(f.bytes, 0) or coalesce(u.file_count, 0) <> coalesce(f.files, 0)`,
+    );
+    const corrected: string[] = [];
+    for (const { owner_id: ownerId } of candidates) {
+      // Each owner again, behind the lock the trigger takes: no change of theirs can commit in between.
+      await em.execute('insert into storage_usage (owner_id) values (?) on conflict do nothing', [ownerId]);
+      const [held] = await em.execute<{ used_bytes: string; file_count: number }[]>('select used_bytes, file_count from storage_usage where owner_id = ? for update', [ownerId]);
+      const [rows] = await em.execute<{ bytes: string; files: number }[]>('select coalesce(sum(size), 0) as bytes, count(*)::int as files from files where owner_id = ?', [ownerId]);
+      if (Number(held.used_bytes) === Number(rows.bytes) && held.file_count === rows.files) continue;
+      corrected.push(ownerId);
+      this.log.warn({ event: 'usage_corrected', userId: ownerId, from: { bytes: Number(held.used_bytes), files: held.file_count }, to: { bytes: Number(rows.bytes), files: rows.files }, dryRun, by: 'purge' });
+      if (!dryRun) await em.execute('update storage_usage set used_bytes = ?, file_count = ? where owner_id = ?', [rows.bytes, rows.files, ownerId]);
+    }
+    return corrected;
+  }
+
   /** A rendition whose file's row is gone (a crash between deleting the row and its renditions). */
   private async removeStaleRendition(key: string, fileId: string, dryRun: boolean): Promise<void> {
     this.log.info({ event: 'rendition_removed', key, fileId, reason: 'file_gone', dryRun, by: 'purge' });
@@ -169,5 +202,6 @@ function counts(report: PurgeReport) {
     abandonedMultipart: report.abandonedMultipart.length,
     orphanObjects: report.orphanObjects.length,
     orphanRows: report.orphanRows.length,
+    usageCorrected: report.usageCorrected.length,
   };
 }

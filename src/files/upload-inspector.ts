@@ -34,8 +34,12 @@ export class UploadInspector extends Transform {
     private readonly mustBeText: boolean,
     /** Opened once the type is known, before the first byte passes. */
     private readonly openTap: (contentType: string) => Promise<ByteTap>,
-    /** The exact length the client declared (UploadFileInput.size), if it did: one byte more or less is refused. */
-    private readonly declaredBytes?: number,
+    private readonly limits: {
+      /** The exact length the client declared (UploadFileInput.size), if it did: one byte more or less is refused. */
+      declaredBytes?: number;
+      /** What the owner's quota leaves, when the upload began: one byte more stops it (the check at the end is exact). */
+      quotaBytesLeft?: number | null;
+    } = {},
   ) {
     super();
     this.contentTypeKnown.catch(() => undefined); // a refusal is reported through the stream as well
@@ -51,7 +55,9 @@ export class UploadInspector extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.received += chunk.length;
     if (this.received > this.maxBytes) return done(Errors.tooLarge(this.maxBytes));
-    if (this.declaredBytes !== undefined && this.received > this.declaredBytes) return done(this.notAsDeclared('more'));
+    const { declaredBytes, quotaBytesLeft } = this.limits;
+    if (declaredBytes !== undefined && this.received > declaredBytes) return done(this.notAsDeclared('more'));
+    if (quotaBytesLeft != null && this.received > quotaBytesLeft) return done(Errors.quotaExceeded(`only ${quotaBytesLeft} bytes are left`));
     if (this.tap) {
       if (this.mustBeText && chunk.includes(0)) return done(Errors.unsupportedType('The content is not text'));
       return this.pass(chunk, done);
@@ -65,13 +71,13 @@ export class UploadInspector extends Transform {
   override _flush(done: TransformCallback): void {
     if (this.received === 0) return done(Errors.badInput('The file is empty'));
     // An error here, not an end: storage, waiting for the declared length, never sees a whole body.
-    if (this.declaredBytes !== undefined && this.received !== this.declaredBytes) return done(this.notAsDeclared('fewer'));
+    if (this.limits.declaredBytes !== undefined && this.received !== this.limits.declaredBytes) return done(this.notAsDeclared('fewer'));
     if (this.tap === undefined) return this.release(done);
     done();
   }
 
   private notAsDeclared(which: 'more' | 'fewer'): Error {
-    return Errors.badInput(`The upload has ${which} bytes than the ${this.declaredBytes} declared (size)`);
+    return Errors.badInput(`The upload has ${which} bytes than the ${this.limits.declaredBytes} declared (size)`);
   }
 
   private release(done: TransformCallback): void {

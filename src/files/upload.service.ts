@@ -121,13 +121,17 @@ export class UploadService {
    * alive while they flow.
    */
   private async receive(file: FileEntity, stream: Readable, objectWritten: () => void, declaredSize?: number): Promise<StoredBytes> {
+    const quotaBytesLeft = await this.lifecycle.bytesLeft(file.ownerId);
+    if (declaredSize !== undefined && quotaBytesLeft !== null && declaredSize > quotaBytesLeft) {
+      throw Errors.quotaExceeded(`the file has ${declaredSize} bytes and only ${quotaBytesLeft} are left`);
+    }
     let reading: PassReading | undefined;
     const inspector = new UploadInspector(
       this.policy.maxFileSizeBytes,
       (sample) => this.policy.checkContent(file.extension, sample),
       isTextExtension(file.extension),
       async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false, readBack: false })),
-      declaredSize,
+      { declaredBytes: declaredSize, quotaBytesLeft },
     );
     // pipeline() tears both streams down on either's failure: a client that disconnects
     // fails the storage write, and a refused file stops the client's stream.

@@ -5,6 +5,7 @@ import type { FileService } from '../files/file.service';
 import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
 import type { FilePolicy } from '../files/file-policy';
+import type { UsageService } from '../quotas/usage.service';
 import type { RequestBudget } from './request-cost';
 import type { ImageTransformRequest } from '../images/image-transform';
 
@@ -15,6 +16,7 @@ export interface Context {
   uploads: UploadService;
   multipart: MultipartUploadService;
   policy: FilePolicy;
+  usage: UsageService;
   /** File.imageUrl: an absolute URL of the image route, for this request's origin (null for files that are not images). */
   imageUrl(file: FileRecord, transform: ImageTransformRequest, expiresIn?: number | null): string | null;
   /** The work this HTTP request may still ask for, shared by the operations of a batch. */

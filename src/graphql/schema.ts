@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { FileMutationResolver } from '../../resolvers/file-mutation.resolver';
 import { FileResolver } from '../../resolvers/file.resolver';
 import { MultipartUploadResolver } from '../../resolvers/multipart-upload.resolver';
+import { UsageResolver } from '../../resolvers/usage.resolver';
 import type { FileRecord } from '../files/file-record';
 import type { ImageTransformRequest } from '../images/image-transform';
 import type { Context } from './context';
@@ -10,7 +11,7 @@ import { DateTimeScalar } from './scalars';
 
 export async function buildFileSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver],
+    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver, UsageResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // class-validator rules on the input types run before any resolver.
     validate: { forbidUnknownValues: false },
