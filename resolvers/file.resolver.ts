@@ -58,8 +58,11 @@ export class FileResolver {
   }
 
   @Query(() => UploadConfig)
-  uploadConfig(@Ctx() ctx: Context): UploadConfig {
-    return ctx.policy.describe();
+  uploadConfig(
+    @Ctx() ctx: Context,
+    @Arg('profile', () => String, { nullable: true, description: "An UPLOAD_PROFILES profile's rules, for an SPA's pre-check; unknown: BAD_USER_INPUT" }) profile?: string | null,
+  ): UploadConfig {
+    return ctx.profiles.policyOf(profile).describe();
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'What the malware scanner found, for QUARANTINED files; owner and administrators only' })

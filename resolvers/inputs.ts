@@ -61,6 +61,11 @@ export class UploadFileInput {
   @Field(() => JSONObjectScalar, { nullable: true })
   metadata?: Record<string, unknown> | null;
 
+  @Field(() => String, { nullable: true, description: 'An UPLOAD_PROFILES name: its size, types, folder and visibility apply instead of the server\'s rules; unknown: BAD_USER_INPUT' })
+  @IsOptional()
+  @MaxLength(64)
+  profile?: string | null;
+
   @Field(() => SafeIntScalar, {
     nullable: true,
     description: "The file's exact size in bytes, if known (an SPA knows File.size): the bytes must match it, and the server streams them to storage in one PUT",

@@ -20,6 +20,7 @@ import { FileService } from './files/file.service';
 import { UploadService } from './files/upload.service';
 import { MultipartUploadService } from './files/multipart-upload.service';
 import { NewFileLifecycle, type NewFileHooks } from './files/new-file-lifecycle';
+import { UploadProfiles } from './files/upload-profiles';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
@@ -87,6 +88,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   await reportBucketProtections(storage, log);
   if (!config.upload.useUuidPrefix) await reportConditionalWrites(storage, log);
   const policy = new FilePolicy(config.upload);
+  const profiles = new UploadProfiles(config.uploadProfiles, policy, config.upload);
   const authenticator = await createAuthenticator(config, log);
   const newFileHooks = parts.newFileHooks ?? [];
   const images = new ImageAnalyser(config.processing.imageMaxPixels);
@@ -107,8 +109,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     const { files: repository, lifecycle } = scope();
     return {
       files: new FileService(repository, storage, policy, config.upload, lifecycle, log, config.publicBaseUrl),
-      uploads: new UploadService(repository, storage, policy, config.upload, lifecycle, pass),
-      multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle),
+      uploads: new UploadService(repository, storage, policy, config.upload, lifecycle, pass, profiles),
+      multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle, profiles),
       usage: new UsageService(repository.sql, quotas),
     };
   };
@@ -157,7 +159,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       files,
       uploads,
       multipart,
-      policy,
+      profiles,
       usage,
       imageUrl,
       budget: new RequestBudget(config.graphqlLimits.maxCost),

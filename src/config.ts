@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { ConfigError } from './config-error';
+import { parseUploadProfiles } from './upload-profiles-config';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -80,6 +82,8 @@ export interface Config {
     /** An instance silent this long is taken for dead: its running jobs go to another. */
     readonly jobLeaseSeconds: number;
   };
+  /** UPLOAD_PROFILES, by name. */
+  readonly uploadProfiles: ReadonlyMap<string, UploadProfile>;
   /** Per owner, unless setQuota says otherwise; null: unlimited. */
   readonly quotas: {
     readonly defaultBytes: number | null;
@@ -115,7 +119,18 @@ export interface Config {
 export type Env = Record<string, string | undefined>;
 
 /** Start-up stops with this: one line naming the variable. */
-export class ConfigError extends Error {}
+export { ConfigError };
+
+/** One of UPLOAD_PROFILES, with the server's own rules where it says nothing. */
+export interface UploadProfile {
+  readonly maxFileSizeBytes: number;
+  readonly allowedExtensions: readonly string[];
+  readonly allowedMimeTypes: readonly string[];
+  /** A folder template ({userId}); null: the client's folder. */
+  readonly folder: string | null;
+  /** null: the client's choice. */
+  readonly isPublic: boolean | null;
+}
 
 const MIB = 1024 * 1024;
 const FOLDER_PLACEHOLDERS = ['year', 'month', 'day', 'hour'];
@@ -164,6 +179,22 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(`${issuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER'}: required with JWT_JWKS_URL`);
   }
 
+  const upload: Config['upload'] = {
+    maxFileSizeBytes: Math.floor(read.positiveNumber('S3_MAX_FILE_SIZE_MB', 100) * MIB),
+    allowedExtensions: read.list('S3_ALLOWED_EXTENSIONS', DEFAULT_EXTENSIONS).map(normalizeExtension),
+    allowedMimeTypes: read.list('S3_ALLOWED_MIME_TYPES', DEFAULT_MIME_TYPES).map((type) => type.toLowerCase()),
+    useUuidPrefix: read.boolean('S3_USE_UUID_PREFIX', true),
+    preserveFilename: read.boolean('S3_PRESERVE_FILENAME', true),
+    useTimestampPrefix: read.boolean('S3_USE_TIMESTAMP_PREFIX', true),
+    folderStructure: read.folderStructure('S3_FOLDER_STRUCTURE', '{year}/{month}/{day}'),
+    presignedUrlExpirySeconds: read.expiry('S3_PRESIGNED_URL_EXPIRY', 3600),
+    downloadUrlExpirySeconds: read.expiry('S3_DOWNLOAD_URL_EXPIRY', 300),
+    // S3's floor is 5 MiB per part; 5 GiB its ceiling.
+    multipartPartSizeBytes: read.integer('MULTIPART_PART_SIZE_MB', 16, 5, 5120) * MIB,
+    multipartUploadExpirySeconds: read.integer('MULTIPART_UPLOAD_EXPIRY', 86400, 60, 30 * 86400),
+    reservationSeconds: read.integer('UPLOAD_RESERVATION_SECONDS', 3600, 1, 7 * 86400),
+  };
+
   return deepFreeze({
     port: read.port('PORT', 4000),
     shutdownTimeoutSeconds: read.integer('SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600),
@@ -200,21 +231,7 @@ export function parseConfig(env: Env): Config {
       embeddedPort: read.port('EMBEDDED_S3_PORT', 4568),
       timeoutSeconds: read.integer('S3_TIMEOUT_SECONDS', 30, 1, 3600),
     },
-    upload: {
-      maxFileSizeBytes: Math.floor(read.positiveNumber('S3_MAX_FILE_SIZE_MB', 100) * MIB),
-      allowedExtensions: read.list('S3_ALLOWED_EXTENSIONS', DEFAULT_EXTENSIONS).map(normalizeExtension),
-      allowedMimeTypes: read.list('S3_ALLOWED_MIME_TYPES', DEFAULT_MIME_TYPES).map((type) => type.toLowerCase()),
-      useUuidPrefix: read.boolean('S3_USE_UUID_PREFIX', true),
-      preserveFilename: read.boolean('S3_PRESERVE_FILENAME', true),
-      useTimestampPrefix: read.boolean('S3_USE_TIMESTAMP_PREFIX', true),
-      folderStructure: read.folderStructure('S3_FOLDER_STRUCTURE', '{year}/{month}/{day}'),
-      presignedUrlExpirySeconds: read.expiry('S3_PRESIGNED_URL_EXPIRY', 3600),
-      downloadUrlExpirySeconds: read.expiry('S3_DOWNLOAD_URL_EXPIRY', 300),
-      // S3's floor is 5 MiB per part; 5 GiB its ceiling.
-      multipartPartSizeBytes: read.integer('MULTIPART_PART_SIZE_MB', 16, 5, 5120) * MIB,
-      multipartUploadExpirySeconds: read.integer('MULTIPART_UPLOAD_EXPIRY', 86400, 60, 30 * 86400),
-      reservationSeconds: read.integer('UPLOAD_RESERVATION_SECONDS', 3600, 1, 7 * 86400),
-    },
+    upload,
     processing: {
       malwareScan: read.choice('MALWARE_SCAN', ['off', 'clamd'] as const, 'off'),
       clamdHost: read.string('CLAMD_HOST') ?? '127.0.0.1',
@@ -224,6 +241,7 @@ export function parseConfig(env: Env): Config {
       jobConcurrency: read.integer('JOB_CONCURRENCY', 2, 1, 64),
       jobLeaseSeconds: read.integer('JOB_LEASE_SECONDS', 30, 1, 3600),
     },
+    uploadProfiles: parseUploadProfiles(read.string('UPLOAD_PROFILES'), upload),
     quotas: {
       defaultBytes: read.optionalInteger('QUOTA_DEFAULT_BYTES', 0, Number.MAX_SAFE_INTEGER),
       defaultFiles: read.optionalInteger('QUOTA_DEFAULT_FILES', 0, 2 ** 31 - 1),

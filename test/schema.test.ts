@@ -10,7 +10,7 @@ describe('schema.graphql', () => {
 
   it('has every operation of API.md', async () => {
     const schema = await printFileSchema();
-    for (const name of ['file(', 'files(', 'presignedUrl(', 'fileMetadata(', 'uploadConfig:', 'uploadFile(', 'requestUpload(', 'completeUpload(', 'copyFile(', 'updateFile(', 'deleteFile(', 'restoreFile(']) {
+    for (const name of ['file(', 'files(', 'presignedUrl(', 'fileMetadata(', 'uploadConfig(', 'storageUsage(', 'setQuota(', 'uploadFile(', 'requestUpload(', 'completeUpload(', 'copyFile(', 'updateFile(', 'deleteFile(', 'restoreFile(']) {
       expect(schema).toContain(`  ${name}`);
     }
   });

@@ -12,6 +12,7 @@ import type { NewFileLifecycle } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
 import { checkUploadedObject } from './uploaded-object-check';
 import type { DeclaredFile } from './upload.service';
+import type { UploadProfiles } from './upload-profiles';
 
 const MIB = 1024 * 1024;
 /** S3's limits: at most 10,000 parts, each 5 MiB to 5 GiB (the last may be smaller), 5 TiB in all. */
@@ -47,15 +48,17 @@ export class MultipartUploadService {
     private readonly policy: FilePolicy,
     private readonly rules: Config['upload'],
     private readonly lifecycle: NewFileLifecycle,
+    private readonly profiles: UploadProfiles,
   ) {}
 
   async request(actor: Actor | null, declared: DeclaredFile): Promise<MultipartTicket> {
     try {
       const user = requireActor(actor);
-      const { contentType, ...name } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
+      const { policy, details } = this.profiles.rulesFor(user, declared.profile, declared);
+      const { contentType, ...name } = policy.checkDeclared(declared.filename, declared.contentType, declared.size);
       if (declared.size > MAX_OBJECT_BYTES) throw Errors.tooLarge(MAX_OBJECT_BYTES);
       const partSize = this.partSizeFor(declared.size);
-      const file = newFile(user, name, declared, { policy: this.policy, bucket: this.storage.bucket, rules: this.rules });
+      const file = newFile(user, name, details, { policy, bucket: this.storage.bucket, rules: this.rules });
       Object.assign(file, {
         contentType,
         size: declared.size,

@@ -10,6 +10,8 @@ export interface FileDetails {
   description?: string | null;
   isPublic?: boolean | null;
   metadata?: Record<string, unknown> | null;
+  /** An UPLOAD_PROFILES name: its rules instead of the server's (upload-profiles.ts). */
+  profile?: string | null;
 }
 
 /** A new file's row, named and checked (folder, metadata) and given its key, not yet stored anywhere. */

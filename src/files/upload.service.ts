@@ -15,6 +15,7 @@ import type { NewFileLifecycle, StoredBytes } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
 import { checkUploadedObject } from './uploaded-object-check';
 import { UploadInspector } from './upload-inspector';
+import type { UploadProfiles } from './upload-profiles';
 import type { PassReading, ProcessingPass } from '../processing/processing-pass';
 
 export interface IncomingFile {
@@ -46,6 +47,7 @@ export class UploadService {
     private readonly rules: Config['upload'],
     private readonly lifecycle: NewFileLifecycle,
     private readonly pass: ProcessingPass,
+    private readonly profiles: UploadProfiles,
   ) {}
 
   /**
@@ -57,10 +59,11 @@ export class UploadService {
       const user = requireActor(actor);
       // A declared size is checked before a byte is read: too large is refused at once.
       const declaredSize = details.size ?? undefined;
-      if (declaredSize !== undefined) this.policy.checkSize(declaredSize);
-      const file = newFile(user, this.policy.checkName(incoming.filename), details, this.naming);
+      const { policy, details: fixed } = this.profiles.rulesFor(user, details.profile, details);
+      if (declaredSize !== undefined) policy.checkSize(declaredSize);
+      const file = newFile(user, policy.checkName(incoming.filename), fixed, { ...this.naming, policy });
       await this.lifecycle.reserve(file, 'stream');
-      return await this.lifecycle.settle(file, 'stream', (objectWritten) => this.receive(file, incoming.stream, objectWritten, declaredSize));
+      return await this.lifecycle.settle(file, 'stream', (objectWritten) => this.receive(file, incoming.stream, objectWritten, policy, declaredSize));
     } catch (error) {
       incoming.stream.resume(); // drain what the client still sends, so it reads our answer
       this.lifecycle.rejected(actor?.userId ?? null, 'stream', error);
@@ -72,8 +75,9 @@ export class UploadService {
   async requestUpload(actor: Actor | null, declared: DeclaredFile): Promise<UploadTicket> {
     try {
       const user = requireActor(actor);
-      const { contentType, ...name } = this.policy.checkDeclared(declared.filename, declared.contentType, declared.size);
-      const file = newFile(user, name, declared, this.naming);
+      const { policy, details } = this.profiles.rulesFor(user, declared.profile, declared);
+      const { contentType, ...name } = policy.checkDeclared(declared.filename, declared.contentType, declared.size);
+      const file = newFile(user, name, details, { ...this.naming, policy });
       const expiresIn = this.rules.presignedUrlExpirySeconds;
       Object.assign(file, { contentType, size: declared.size, uploadExpiresAt: new Date(Date.now() + expiresIn * 1000) });
       await this.lifecycle.reserve(file, 'direct');
@@ -120,15 +124,15 @@ export class UploadService {
    * the processing pass (checksums, scan, image header), the reservation kept
    * alive while they flow.
    */
-  private async receive(file: FileEntity, stream: Readable, objectWritten: () => void, declaredSize?: number): Promise<StoredBytes> {
+  private async receive(file: FileEntity, stream: Readable, objectWritten: () => void, policy: FilePolicy, declaredSize?: number): Promise<StoredBytes> {
     const quotaBytesLeft = await this.lifecycle.bytesLeft(file.ownerId);
     if (declaredSize !== undefined && quotaBytesLeft !== null && declaredSize > quotaBytesLeft) {
       throw Errors.quotaExceeded(`the file has ${declaredSize} bytes and only ${quotaBytesLeft} are left`);
     }
     let reading: PassReading | undefined;
     const inspector = new UploadInspector(
-      this.policy.maxFileSizeBytes,
-      (sample) => this.policy.checkContent(file.extension, sample),
+      policy.maxFileSizeBytes,
+      (sample) => policy.checkContent(file.extension, sample),
       isTextExtension(file.extension),
       async (contentType) => (reading = await this.pass.begin(contentType, { wholeImage: false, readBack: false })),
       { declaredBytes: declaredSize, quotaBytesLeft },

@@ -4,7 +4,7 @@ import type { FileRecord } from '../files/file-record';
 import type { FileService } from '../files/file.service';
 import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
-import type { FilePolicy } from '../files/file-policy';
+import type { UploadProfiles } from '../files/upload-profiles';
 import type { UsageService } from '../quotas/usage.service';
 import type { RequestBudget } from './request-cost';
 import type { ImageTransformRequest } from '../images/image-transform';
@@ -15,7 +15,8 @@ export interface Context {
   files: FileService;
   uploads: UploadService;
   multipart: MultipartUploadService;
-  policy: FilePolicy;
+  /** The upload rules: the server's, or an UPLOAD_PROFILES profile's. */
+  profiles: UploadProfiles;
   usage: UsageService;
   /** File.imageUrl: an absolute URL of the image route, for this request's origin (null for files that are not images). */
   imageUrl(file: FileRecord, transform: ImageTransformRequest, expiresIn?: number | null): string | null;
