@@ -12,7 +12,7 @@ export interface BenchContext {
   /** A directory for test files and the server's data, removed at the end. */
   scratch: string;
   /** A client acting as this user (tokens signed with the server's secret). */
-  clientFor(userId: string): Promise<GraphQLClient>;
+  clientFor(userId: string, admin?: boolean): Promise<GraphQLClient>;
   results: Results;
   /** Progress lines, on stderr so that the table stays clean on stdout. */
   note(message: string): void;

@@ -10,6 +10,7 @@ import { GraphQLClient, signToken } from './graphql-client';
 import { measureImages } from './images.bench';
 import { measureMemory } from './memory.bench';
 import { measureProcessing } from './processing.bench';
+import { measureQuotas } from './quotas.bench';
 import { measureRequestRates } from './request-rates.bench';
 import { printTable, writeResults, type Results } from './results';
 import type { S3Ready } from './s3-process';
@@ -19,7 +20,7 @@ import { measureSqlPerList } from './sql-count.bench';
 import { measureTransferSpeed } from './transfer-speed.bench';
 
 /**
- * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,scale] [--separate-s3] [--keep]
+ * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,quotas,scale] [--separate-s3] [--keep]
  *
  * Starts the server as `npm start` does (embedded PostgreSQL and S3 unless
  * DATABASE_URL / S3 variables are set) in a child process, runs the benchmarks
@@ -34,6 +35,7 @@ const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) =
   sql: { metrics: ['sql_per_list_request'], run: measureSqlPerList },
   processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },
   images: { metrics: ['image_first_render_ms', 'rendition_vs_presigned_get', 'list_imageurl_cpu_ratio', 'rss_20_first_renders_mb'], run: measureImages },
+  quotas: { metrics: ['quota_upload_vs_none', 'quota_request_upload_rps', 'quota_race_100'], run: measureQuotas },
   // Last: it leaves a million rows behind.
   scale: { metrics: ['scale_1m_vs_10k'], run: measureScale },
 };
@@ -83,7 +85,7 @@ async function main(): Promise<number> {
       server,
       serverEnv,
       scratch,
-      clientFor: async (userId) => new GraphQLClient(server.url, await signToken(secret, userId)),
+      clientFor: async (userId, admin = false) => new GraphQLClient(server.url, await signToken(secret, userId, admin)),
       results,
       note,
     };
