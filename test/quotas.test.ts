@@ -91,6 +91,32 @@ describe('storage usage and quotas', () => {
     expect(copy.code).toBe('QUOTA_EXCEEDED');
   });
 
+  it('stops a large streamed upload (several parts in flight) as soon as it passes the quota, leaving nothing', async () => {
+    const user = someUser();
+    await setQuota(user, 18 * 1024 * 1024); // two 8 MiB parts are written before the bytes pass it
+    const big = await startTestServer({ S3_MAX_FILE_SIZE_MB: '40' }, { shareWith: server });
+    try {
+      const rows = await server.rowCount();
+      const answer = await big.upload(user, { name: 'big.png', bytes: pngOfSize(20 * 1024 * 1024) });
+      expect(answer.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
+      expect(answer.errors?.[0].message).toMatch(/only 18874368 bytes are left/);
+      expect(await server.rowCount()).toBe(rows);
+      expect((await server.objectKeys()).some((key) => key.endsWith('big.png'))).toBe(false);
+      expect(await usageOf(user)).toMatchObject({ usedBytes: 0, fileCount: 0 });
+    } finally {
+      await big.stop();
+    }
+  });
+
+  it('releases a reservation the client never completed (a crash, a closed tab) when the purge removes it', async () => {
+    const user = someUser();
+    await gql(user, 'mutation { requestUpload(input: { filename: "left.png", contentType: "image/png", size: 4000 }) { file { id } } }');
+    expect(await usageOf(user)).toMatchObject({ usedBytes: 4000, fileCount: 1 });
+    const report = await server.app.purger.run({ now: new Date(Date.now() + 2 * 86_400_000) });
+    expect(report.expiredUploads.length).toBeGreaterThan(0);
+    expect(await usageOf(user)).toMatchObject({ usedBytes: 0, fileCount: 0 });
+  });
+
   it('a file quota counts files, and a quota set below usage refuses new uploads and deletes nothing', async () => {
     const user = someUser();
     await server.upload(user, { name: 'one.png', bytes: pngOfSize(500) });
