@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fixtures, pngOfSize } from './support/fixtures';
+import { nothingLeft } from './support/answers';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 /*
@@ -21,14 +22,6 @@ async function s3Requests(operation: string): Promise<number> {
   return [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
-async function nothingLeft<T>(work: () => Promise<T>): Promise<T> {
-  const rows = await server.rowCount();
-  const keys = await server.objectKeys();
-  const result = await work();
-  expect(await server.rowCount()).toBe(rows);
-  expect(await server.objectKeys()).toEqual(keys);
-  return result;
-}
 
 describe('a streamed upload with its size declared', () => {
   it('goes to storage in one PUT, even past the part size, byte for byte', async () => {
@@ -56,13 +49,13 @@ describe('a streamed upload with its size declared', () => {
     ['far fewer than sent (past the part size)', () => 1000, /more bytes than the 1000 declared/],
   ])('declared %s: BAD_USER_INPUT, nothing left', async (_case, declare, message) => {
     const bytes = pngOfSize(9 * 1024 * 1024);
-    const answer = await nothingLeft(() => server.upload(someUser(), { name: 'liar.png', bytes }, { size: declare(bytes.length) }));
+    const answer = await nothingLeft(server, () => server.upload(someUser(), { name: 'liar.png', bytes }, { size: declare(bytes.length) }));
     expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0].message).toMatch(message);
   });
 
   it('declared over S3_MAX_FILE_SIZE_MB: FILE_TOO_LARGE before a byte is stored', async () => {
-    const answer = await nothingLeft(() => server.upload(someUser(), { name: 'small.png', bytes: fixtures.png }, { size: 40 * 1024 * 1024 + 1 }));
+    const answer = await nothingLeft(server, () => server.upload(someUser(), { name: 'small.png', bytes: fixtures.png }, { size: 40 * 1024 * 1024 + 1 }));
     expect(answer.errors?.[0].extensions?.code).toBe('FILE_TOO_LARGE');
   });
 
@@ -70,7 +63,7 @@ describe('a streamed upload with its size declared', () => {
     ['zero', 0],
     ['negative', -5],
   ])('declared %s: BAD_USER_INPUT', async (_case, size) => {
-    const answer = await nothingLeft(() => server.upload(someUser(), { name: 'small.png', bytes: fixtures.png }, { size }));
+    const answer = await nothingLeft(server, () => server.upload(someUser(), { name: 'small.png', bytes: fixtures.png }, { size }));
     expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 

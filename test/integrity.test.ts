@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { fixtures } from './support/fixtures';
 import { translucentPng } from './support/images';
+import { ask as askAs } from './support/answers';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 /*
@@ -34,15 +35,7 @@ async function replaceObject(key: string): Promise<void> {
   await server.s3.send(new PutObjectCommand({ Bucket: server.resources.bucket, Key: key, Body: IMPOSTOR, ContentType: 'text/plain' }));
 }
 
-async function ask(query: string, variables: Record<string, unknown>): Promise<{ data?: any; code?: string; message?: string }> {
-  const client = await server.client(owner);
-  try {
-    return { data: await client.request<any>(query, variables) };
-  } catch (error: any) {
-    const first = error.response?.errors?.[0];
-    return { code: first?.extensions?.code, message: first?.message };
-  }
-}
+const ask = (query: string, variables: Record<string, unknown>) => askAs(server, owner, query, variables);
 
 async function download(id: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; json?: any }> {
   const response = await fetch(`${server.url}/files/${id}/download`, { headers: { authorization: `Bearer ${await server.token(owner)}`, ...headers } });

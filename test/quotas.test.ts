@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { pngOfSize } from './support/fixtures';
+import { ask, nothingLeft } from './support/answers';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 /*
@@ -24,27 +25,13 @@ afterAll(async () => {
 const USAGE = 'query ($ownerId: ID) { storageUsage(ownerId: $ownerId) { usedBytes fileCount quotaBytes quotaFiles } }';
 const SET_QUOTA = 'mutation ($ownerId: ID!, $b: SafeInt, $f: Int) { setQuota(ownerId: $ownerId, quotaBytes: $b, quotaFiles: $f) { usedBytes fileCount quotaBytes quotaFiles } }';
 
-async function gql(as: string, query: string, variables: Record<string, unknown> = {}, options: { admin?: boolean; on?: TestServer } = {}): Promise<{ data?: any; code?: string; message?: string }> {
-  const client = await (options.on ?? server).client(as, { admin: options.admin });
-  try {
-    return { data: await client.request<any>(query, variables) };
-  } catch (error: any) {
-    const first = error.response?.errors?.[0];
-    return { code: first?.extensions?.code, message: first?.message };
-  }
-}
+
+/** As `as`, on the first instance. */
+const gql = (as: string, query: string, variables: Record<string, unknown> = {}, options: { admin?: boolean } = {}) => ask(server, as, query, variables, options);
 
 const usageOf = async (user: string) => (await gql(user, USAGE)).data.storageUsage;
 const setQuota = (user: string, quotaBytes: number | null, quotaFiles: number | null = null) => gql(admin, SET_QUOTA, { ownerId: user, b: quotaBytes, f: quotaFiles }, { admin: true });
 
-async function nothingLeft<T>(work: () => Promise<T>): Promise<T> {
-  const rows = await server.rowCount();
-  const keys = await server.objectKeys();
-  const result = await work();
-  expect(await server.rowCount()).toBe(rows);
-  expect(await server.objectKeys()).toEqual(keys);
-  return result;
-}
 
 describe('storage usage and quotas', () => {
   it('counts stored files, the trash and pending uploads\' declared sizes, and releases them', async () => {
@@ -76,18 +63,18 @@ describe('storage usage and quotas', () => {
     await setQuota(user, 10_000);
     await server.upload(user, { name: 'first.png', bytes: pngOfSize(6000) });
     // 4000 bytes left.
-    const streamed = await nothingLeft(() => server.upload(user, { name: 'over.png', bytes: pngOfSize(4001) }));
+    const streamed = await nothingLeft(server, () => server.upload(user, { name: 'over.png', bytes: pngOfSize(4001) }));
     expect(streamed.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
-    const declared = await nothingLeft(() => server.upload(user, { name: 'over.png', bytes: pngOfSize(4001) }, { size: 4001 }));
+    const declared = await nothingLeft(server, () => server.upload(user, { name: 'over.png', bytes: pngOfSize(4001) }, { size: 4001 }));
     expect(declared.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
-    const direct = await nothingLeft(() => gql(user, 'mutation { requestUpload(input: { filename: "d.png", contentType: "image/png", size: 4001 }) { url } }'));
+    const direct = await nothingLeft(server, () => gql(user, 'mutation { requestUpload(input: { filename: "d.png", contentType: "image/png", size: 4001 }) { url } }'));
     expect(direct.code).toBe('QUOTA_EXCEEDED');
-    const resumable = await nothingLeft(() => gql(user, 'mutation { requestMultipartUpload(input: { filename: "r.png", contentType: "image/png", size: 4001 }) { partSize } }'));
+    const resumable = await nothingLeft(server, () => gql(user, 'mutation { requestMultipartUpload(input: { filename: "r.png", contentType: "image/png", size: 4001 }) { partSize } }'));
     expect(resumable.code).toBe('QUOTA_EXCEEDED');
     const big = (await server.upload(user, { name: 'fits.png', bytes: pngOfSize(4000) })).data!.uploadFile;
     expect(await usageOf(user)).toMatchObject({ usedBytes: 10_000, fileCount: 2, quotaBytes: 10_000 });
     // A copy counts too.
-    const copy = await nothingLeft(() => gql(user, 'mutation ($id: ID!) { copyFile(id: $id) { id } }', { id: big.id }));
+    const copy = await nothingLeft(server, () => gql(user, 'mutation ($id: ID!) { copyFile(id: $id) { id } }', { id: big.id }));
     expect(copy.code).toBe('QUOTA_EXCEEDED');
   });
 
@@ -122,7 +109,7 @@ describe('storage usage and quotas', () => {
     await server.upload(user, { name: 'one.png', bytes: pngOfSize(500) });
     await server.upload(user, { name: 'two.png', bytes: pngOfSize(500) });
     await setQuota(user, null, 2);
-    const third = await nothingLeft(() => server.upload(user, { name: 'three.png', bytes: pngOfSize(500) }));
+    const third = await nothingLeft(server, () => server.upload(user, { name: 'three.png', bytes: pngOfSize(500) }));
     expect(third.errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');
     await setQuota(user, 100, null);
     expect((await server.upload(user, { name: 'small.png', bytes: pngOfSize(200) })).errors?.[0].extensions?.code).toBe('QUOTA_EXCEEDED');

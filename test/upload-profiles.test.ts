@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../src/config';
 import { fixtures, pngOfSize } from './support/fixtures';
+import { ask, nothingLeft } from './support/answers';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 /*
@@ -21,23 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-async function gql(user: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: any; code?: string; message?: string }> {
-  try {
-    return { data: await (await server.client(user)).request<any>(query, variables) };
-  } catch (error: any) {
-    const first = error.response?.errors?.[0];
-    return { code: first?.extensions?.code, message: first?.message };
-  }
-}
 
-async function nothingLeft<T>(work: () => Promise<T>): Promise<T> {
-  const rows = await server.rowCount();
-  const keys = await server.objectKeys();
-  const result = await work();
-  expect(await server.rowCount()).toBe(rows);
-  expect(await server.objectKeys()).toEqual(keys);
-  return result;
-}
+
+const gql = (user: string, query: string, variables: Record<string, unknown> = {}) => ask(server, user, query, variables);
 
 const REQUEST = 'mutation ($i: RequestUploadInput!) { requestUpload(input: $i) { file { id folder isPublic } } }';
 const REQUEST_PARTS = 'mutation ($i: RequestUploadInput!) { requestMultipartUpload(input: $i) { file { id folder isPublic } } }';
@@ -71,19 +58,19 @@ describe('upload profiles', () => {
     ['a visibility the profile does not allow', { profile: 'avatar', isPublic: false }, 'BAD_USER_INPUT'],
   ])('refuses %s on every path, leaving nothing', async (_case, input, code) => {
     const user = someUser();
-    const streamed = await nothingLeft(() => server.upload(user, { name: 'a.png', bytes: fixtures.png }, input));
+    const streamed = await nothingLeft(server, () => server.upload(user, { name: 'a.png', bytes: fixtures.png }, input));
     expect(streamed.errors?.[0].extensions?.code).toBe(code);
-    expect(await nothingLeft(() => gql(user, REQUEST, { i: { filename: 'a.png', contentType: 'image/png', size: 100, ...input } }))).toMatchObject({ code });
-    expect(await nothingLeft(() => gql(user, REQUEST_PARTS, { i: { filename: 'a.png', contentType: 'image/png', size: 5000, ...input } }))).toMatchObject({ code });
+    expect(await nothingLeft(server, () => gql(user, REQUEST, { i: { filename: 'a.png', contentType: 'image/png', size: 100, ...input } }))).toMatchObject({ code });
+    expect(await nothingLeft(server, () => gql(user, REQUEST_PARTS, { i: { filename: 'a.png', contentType: 'image/png', size: 5000, ...input } }))).toMatchObject({ code });
   });
 
   it('applies a profile\'s size and types, which the server\'s own rules would allow', async () => {
     const user = someUser();
-    const big = await nothingLeft(() => server.upload(user, { name: 'big.png', bytes: pngOfSize(20 * 1024) }, { profile: 'avatar' }));
+    const big = await nothingLeft(server, () => server.upload(user, { name: 'big.png', bytes: pngOfSize(20 * 1024) }, { profile: 'avatar' }));
     expect(big.errors?.[0].extensions?.code).toBe('FILE_TOO_LARGE');
-    const pdf = await nothingLeft(() => server.upload(user, { name: 'doc.pdf', bytes: fixtures.pdf }, { profile: 'avatar' }));
+    const pdf = await nothingLeft(server, () => server.upload(user, { name: 'doc.pdf', bytes: fixtures.pdf }, { profile: 'avatar' }));
     expect(pdf.errors?.[0].extensions?.code).toBe('UNSUPPORTED_FILE_TYPE');
-    expect(await nothingLeft(() => gql(user, REQUEST, { i: { filename: 'big.png', contentType: 'image/png', size: 20 * 1024, profile: 'avatar' } }))).toMatchObject({ code: 'FILE_TOO_LARGE' });
+    expect(await nothingLeft(server, () => gql(user, REQUEST, { i: { filename: 'big.png', contentType: 'image/png', size: 20 * 1024, profile: 'avatar' } }))).toMatchObject({ code: 'FILE_TOO_LARGE' });
     // Without the profile, the same files are fine.
     expect((await server.upload(user, { name: 'big.png', bytes: pngOfSize(20 * 1024) })).errors).toBeUndefined();
     expect((await server.upload(user, { name: 'doc.pdf', bytes: fixtures.pdf }, { profile: 'document' })).data!.uploadFile).toMatchObject({ isPublic: false });
