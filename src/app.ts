@@ -122,7 +122,10 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   applyServerTimeouts(httpServer, config.http);
-  lingeringClose(httpServer, { maxBytes: config.upload.maxFileSizeBytes });
+  // What is read of a refused body before the connection is cut: a file refused before a byte of it
+  // was read (its declared size too large) may be anything above the limit, so twice the limit, and
+  // never under 64 MiB; the 10 s bound of lingering-close.ts holds whatever the size.
+  lingeringClose(httpServer, { maxBytes: Math.max(2 * config.upload.maxFileSizeBytes, 64 * 1024 * 1024) });
   const apollo = new ApolloServer<Context>({
     schema: await buildFileSchema(),
     introspection: config.graphiql,

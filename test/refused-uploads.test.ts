@@ -11,7 +11,7 @@ import { someUser, startTestServer, type TestServer } from './support/test-serve
  */
 let server: TestServer;
 beforeAll(async () => {
-  // 5 MiB: room for the 4 MiB uploads, and a refusal's rest is read up to this much.
+  // 5 MiB: room for the 4 MiB uploads.
   server = await startTestServer({ S3_MAX_FILE_SIZE_MB: '5' });
 });
 afterAll(() => server.stop());
