@@ -5,6 +5,8 @@ import { FileEntity } from './entities/file.entity';
 import { JobQueueInstance } from './entities/job-queue-instance.entity';
 import { ServerSecret } from './entities/server-secret.entity';
 import { StorageUsageEntity } from './entities/storage-usage.entity';
+import { FolderStatsEntity } from './entities/folder-stats.entity';
+import { ArchiveEntity } from './entities/archive.entity';
 import { migrationsList } from './migrations';
 
 /**
@@ -14,7 +16,7 @@ import { migrationsList } from './migrations';
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: [FileEntity, JobQueueInstance, ServerSecret, StorageUsageEntity],
+    entities: [FileEntity, JobQueueInstance, ServerSecret, StorageUsageEntity, FolderStatsEntity, ArchiveEntity],
     // ts-morph takes seconds to start; decorator metadata is enough.
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { encodeCursor } from '../src/files/cursor';
+import { cursorAt } from '../src/files/cursor';
 import type { BenchContext } from './bench-context';
 import { startCountingServer, type CountingServer } from './counting-server';
 import { GraphQLClient } from './graphql-client';
@@ -76,7 +76,7 @@ export async function measureScale(bench: BenchContext): Promise<void> {
       const ownerRows = Number((await pg.query('select count(*) from files where owner_id = $1', [OWNER])).rows[0].count);
       const matching = Number((await pg.query(`select count(*) ${MATCHING}`, [OWNER])).rows[0].count);
       const { rows } = await pg.query(`select id, created_at ${MATCHING} order by created_at desc, id desc offset $2 limit 1`, [OWNER, Math.floor(matching / 2)]);
-      const after = encodeCursor({ id: rows[0].id, createdAt: rows[0].created_at });
+      const after = cursorAt({ id: rows[0].id, value: rows[0].created_at });
       const variables = { filter: FILTER, after };
 
       const check = await owner.request(QUERY, variables);

@@ -29,6 +29,14 @@ export interface ImageInfo {
 // Keyset pagination: an owner's files, newest first.
 @Index({ name: 'files_owner_created_idx', properties: ['ownerId', 'createdAt', 'id'] })
 @Index({ name: 'files_created_idx', properties: ['createdAt', 'id'] })
+// The other sort orders (files(orderBy)), each with the id as the tie-breaker of its keyset cursor.
+@Index({ name: 'files_owner_updated_idx', properties: ['ownerId', 'updatedAt', 'id'] })
+@Index({ name: 'files_owner_name_idx', properties: ['ownerId', 'originalName', 'id'] })
+@Index({ name: 'files_owner_size_idx', properties: ['ownerId', 'size', 'id'] })
+// A folder's subtree ("a" and "a/%"): a prefix LIKE uses the index only with text_pattern_ops.
+@Index({ name: 'files_owner_folder_idx', expression: 'create index "files_owner_folder_idx" on "files" ("owner_id", "folder" text_pattern_ops)' })
+// What the purge removes at expiry.
+@Index({ name: 'files_expires_idx', expression: 'create index "files_expires_idx" on "files" ("expires_at") where "expires_at" is not null' })
 @Index({ name: 'files_metadata_gin_idx', expression: 'create index "files_metadata_gin_idx" on "files" using gin ("metadata" jsonb_path_ops)' })
 // The row reserves its key: two uploads can never claim the same object.
 @Unique({ name: 'files_bucket_key_unique', properties: ['bucket', 's3Key'] })
@@ -112,6 +120,10 @@ export class FileEntity {
 
   @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
   deletedAt: Date | null = null;
+
+  /** After this the file reads as deleted (in its owner's trash), and the purge removes it. */
+  @Property({ columnType: 'timestamptz(3)', type: 'datetime', nullable: true })
+  expiresAt: Date | null = null;
 
   /** A resumable direct upload: storage's multipart upload id, until it is completed or aborted. */
   @Property({ type: 'text', nullable: true })

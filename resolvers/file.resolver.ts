@@ -1,10 +1,10 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { isOwnerOrAdmin } from '../src/files/file-access';
 import type { FileRecord } from '../src/files/file-record';
-import { encodeCursor } from '../src/files/cursor';
+import { encodeCursor, NEWEST_FIRST } from '../src/files/cursor';
 import type { Context } from '../src/graphql/context';
 import { FileConnection, FileType } from './file.type';
-import { FileFilter, ImageTransformInput } from './inputs';
+import { FileFilter, FileOrder, ImageTransformInput } from './inputs';
 import { FileMetadata, PresignedUrl, UploadConfig } from './result.types';
 
 @Resolver(() => FileType)
@@ -20,9 +20,11 @@ export class FileResolver {
     @Arg('filter', () => FileFilter, { nullable: true }) filter?: FileFilter,
     @Arg('first', () => Int, { defaultValue: 20, nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('orderBy', () => FileOrder, { nullable: true, description: 'Default: { field: CREATED_AT, direction: DESC }' }) orderBy?: FileOrder | null,
   ): Promise<FileConnection> {
-    const page = await ctx.files.list(ctx.actor, filter ?? {}, first ?? undefined, after);
-    const edges = page.files.map((file) => ({ cursor: encodeCursor(file), node: file }));
+    const order = orderBy ?? NEWEST_FIRST;
+    const page = await ctx.files.list(ctx.actor, filter ?? {}, first ?? undefined, after, order);
+    const edges = page.files.map((file) => ({ cursor: encodeCursor(file, order), node: file }));
     return {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },

@@ -74,6 +74,9 @@ export class FileType {
 
   @Field(() => DateTimeScalar, { nullable: true })
   deletedAt: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'After it the file reads as deleted (in its owner\'s trash); the purge removes it' })
+  expiresAt: Date | null;
 }
 
 @ObjectType('ImageInfo')

@@ -1,7 +1,8 @@
 import { IsOptional, Length, MaxLength, Min } from 'class-validator';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { FileStatus } from '../entities/file.entity';
-import { JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
+import type { FileOrderField as OrderField, SortDirection as Direction } from '../src/files/cursor';
+import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 
 // Lengths here are the coarse limits; the file policy checks what names and folders may contain.
 const MAX_DESCRIPTION = 4000;
@@ -43,6 +44,29 @@ export class FileFilter {
   status?: FileStatus | null;
 }
 
+export enum FileOrderField {
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  NAME = 'NAME',
+  SIZE = 'SIZE',
+}
+registerEnumType(FileOrderField, { name: 'FileOrderField', valuesConfig: { NAME: { description: 'originalName, in the database\'s collation' } } });
+
+export enum SortDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortDirection, { name: 'SortDirection' });
+
+@InputType({ description: 'Every order pages with keyset cursors (ties broken by id); a cursor belongs to the order it was made in' })
+export class FileOrder {
+  @Field(() => FileOrderField)
+  field: OrderField;
+
+  @Field(() => SortDirection)
+  direction: Direction;
+}
+
 @InputType()
 export class UploadFileInput {
   @Field(() => String, { nullable: true })
@@ -71,6 +95,9 @@ export class UploadFileInput {
     description: "The file's exact size in bytes, if known (an SPA knows File.size): the bytes must match it, and the server streams them to storage in one PUT",
   })
   size?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'After it the file reads as deleted, and the purge removes it; must be in the future' })
+  expiresAt?: Date | null;
 }
 
 @InputType()
@@ -118,6 +145,9 @@ export class UpdateFileInput {
 
   @Field(() => Boolean, { nullable: true })
   isPublic?: boolean | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'In the future; null: the file no longer expires' })
+  expiresAt?: Date | null;
 }
 
 @InputType()

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 import { FileType } from './file.type';
 
@@ -123,4 +123,43 @@ export class StorageUsage {
 
   @Field(() => Int, { nullable: true })
   quotaFiles: number | null;
+}
+
+@ObjectType({ description: 'A folder of the caller\'s files, with the AVAILABLE files of its whole subtree counted' })
+export class Folder {
+  @Field({ description: '"reports/2024"' })
+  path: string;
+
+  @Field({ description: '"2024"' })
+  name: string;
+
+  @Field(() => Int)
+  fileCount: number;
+
+  @Field(() => SafeIntScalar)
+  totalBytes: number;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When a file in its subtree last arrived, left or changed size' })
+  updatedAt: Date | null;
+}
+
+@ObjectType()
+export class BulkFailure {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ description: 'An error code (API.md): NOT_FOUND for a missing id or another user\'s file' })
+  code: string;
+
+  @Field()
+  message: string;
+}
+
+@ObjectType({ description: 'Each id once: done, or failed alone with its reason' })
+export class BulkResult {
+  @Field(() => [ID])
+  succeeded: string[];
+
+  @Field(() => [BulkFailure])
+  failed: BulkFailure[];
 }

@@ -17,6 +17,9 @@ import { FilePolicy } from './files/file-policy';
 import { Purger } from './files/purge';
 import { FileRepository } from './files/file-repository';
 import { FileService } from './files/file.service';
+import { FileRemoval } from './files/file-removal';
+import { FolderService } from './files/folders.service';
+import { TrashService } from './files/trash.service';
 import { UploadService } from './files/upload.service';
 import { MultipartUploadService } from './files/multipart-upload.service';
 import { NewFileLifecycle, type NewFileHooks } from './files/new-file-lifecycle';
@@ -107,11 +110,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   };
   const servicesFor = () => {
     const { files: repository, lifecycle } = scope();
+    const removal = new FileRemoval(repository, storage, log);
     return {
       files: new FileService(repository, storage, policy, config.upload, lifecycle, log, config.publicBaseUrl),
       uploads: new UploadService(repository, storage, policy, config.upload, lifecycle, pass, profiles),
       multipart: new MultipartUploadService(repository, storage, policy, config.upload, lifecycle, profiles),
       usage: new UsageService(repository.sql, quotas),
+      folders: new FolderService(repository, removal, log),
+      trash: new TrashService(repository, removal, log),
     };
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
@@ -154,7 +160,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
 
   const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
-    const { files, uploads, multipart, usage } = servicesFor();
+    const { files, uploads, multipart, usage, folders, trash } = servicesFor();
     const origin = requestOrigin(req);
     const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
     return {
@@ -164,6 +170,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       multipart,
       profiles,
       usage,
+      folders,
+      trash,
       imageUrl,
       budget: new RequestBudget(config.graphqlLimits.maxCost),
       loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) },

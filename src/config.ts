@@ -130,6 +130,8 @@ export interface UploadProfile {
   readonly folder: string | null;
   /** null: the client's choice. */
   readonly isPublic: boolean | null;
+  /** Files uploaded under the profile expire this long after upload; null: they do not. */
+  readonly expiresInSeconds: number | null;
 }
 
 const MIB = 1024 * 1024;

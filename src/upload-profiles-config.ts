@@ -4,12 +4,13 @@ import { ConfigError } from './config-error';
 import { validateFolder } from './files/file-names';
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const KEYS = new Set(['maxFileSizeMb', 'allowedExtensions', 'allowedMimeTypes', 'folder', 'isPublic']);
+const KEYS = new Set(['maxFileSizeMb', 'allowedExtensions', 'allowedMimeTypes', 'folder', 'isPublic', 'expiresInDays']);
 const MIB = 1024 * 1024;
 
 /**
  * UPLOAD_PROFILES: a JSON object, or the path of a file holding one, e.g.
- * {"avatar": {"maxFileSizeMb": 2, "allowedExtensions": ["jpg", "png"], "folder": "avatars/{userId}", "isPublic": true}}.
+ * {"avatar": {"maxFileSizeMb": 2, "allowedExtensions": ["jpg", "png"], "folder": "avatars/{userId}", "isPublic": true}},
+ * {"scratch": {"expiresInDays": 7}}.
  * Checked whole at start-up: a mistake stops the server with one line that
  * names the profile and the field, instead of surfacing at the first upload.
  */
@@ -37,6 +38,7 @@ export function parseUploadProfiles(raw: string | undefined, upload: Config['upl
       allowedMimeTypes: stringList(name, 'allowedMimeTypes', value.allowedMimeTypes, fail)?.map((type) => type.toLowerCase()) ?? upload.allowedMimeTypes,
       folder: folderTemplate(name, value.folder, fail),
       isPublic: value.isPublic === undefined ? null : typeof value.isPublic === 'boolean' ? value.isPublic : fail(`"${name}".isPublic: must be true or false`),
+      expiresInSeconds: expiry(name, value.expiresInDays, fail),
     });
   }
   return profiles;
@@ -53,6 +55,12 @@ function maxSize(name: string, value: unknown, upload: Config['upload'], fail: (
   const bytes = Math.floor((value as number) * MIB);
   if (bytes > upload.maxFileSizeBytes) fail(`"${name}".maxFileSizeMb: ${value} is over S3_MAX_FILE_SIZE_MB (${upload.maxFileSizeBytes / MIB})`);
   return bytes;
+}
+
+function expiry(name: string, value: unknown, fail: (message: string) => never): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !(value > 0) || value > 36_500) fail(`"${name}".expiresInDays: must be a number of days above 0 (at most 36500)`);
+  return Math.round((value as number) * 86_400);
 }
 
 function stringList(name: string, field: string, value: unknown, fail: (message: string) => never): string[] | undefined {

@@ -19,3 +19,8 @@ export function isOwnerOrAdmin(actor: Actor | null, file: FileRecord): boolean {
 export function canSee(actor: Actor | null, file: FileRecord): boolean {
   return isOwnerOrAdmin(actor, file) || (file.isPublic && file.status === FileStatus.AVAILABLE);
 }
+
+/** Deleted, or past its expiry (which reads as deleted until the purge removes it). */
+export function readsAsDeleted(file: Pick<FileRecord, 'status' | 'expiresAt'>, now = Date.now()): boolean {
+  return file.status === FileStatus.DELETED || (file.status !== FileStatus.PENDING && file.expiresAt !== null && file.expiresAt.getTime() <= now);
+}

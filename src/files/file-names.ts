@@ -6,8 +6,8 @@ import { Errors } from '../errors';
  * that segment, plus their own suffixes, under the usual 255-byte file-name limit.
  */
 const MAX_NAME_BYTES = 180;
-const MAX_FOLDER_LENGTH = 512;
-const MAX_FOLDER_DEPTH = 16;
+export const MAX_FOLDER_LENGTH = 512;
+export const MAX_FOLDER_DEPTH = 16;
 
 // Characters with no business in a name: controls, bidi overrides, zero-width joiners.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;

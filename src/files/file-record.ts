@@ -1,5 +1,5 @@
 import parseTimestamp from 'postgres-date';
-import type { FileEntity, FileStatus, ImageInfo } from '../../entities/file.entity';
+import { type FileEntity, FileStatus, type ImageInfo } from '../../entities/file.entity';
 
 /**
  * A file as read, not to be changed: what queries return. An entity is one too.
@@ -37,9 +37,14 @@ export interface FileRow {
   multipart_upload_id: string | null;
   part_size: string | null;
   upload_expires_at: string | null;
+  expires_at: string | null;
 }
 
 export function fileRecord(row: FileRow): FileRecord {
+  const expiresAt = row.expires_at === null ? null : timestamp(row.expires_at);
+  const deletedAt = row.deleted_at === null ? null : timestamp(row.deleted_at);
+  // Past its expiry a file reads as deleted, in its owner's trash, until the purge removes it.
+  const expired = expiresAt !== null && row.status !== FileStatus.PENDING && expiresAt.getTime() <= Date.now();
   return {
     id: row.id,
     ownerId: row.owner_id,
@@ -58,15 +63,16 @@ export function fileRecord(row: FileRow): FileRecord {
     description: row.description,
     metadata: row.metadata,
     isPublic: row.is_public,
-    status: row.status,
+    status: expired ? FileStatus.DELETED : row.status,
     serverSideEncryption: row.server_side_encryption,
     copiedFrom: row.copied_from_id === null ? null : { id: row.copied_from_id },
     createdAt: timestamp(row.created_at),
     updatedAt: timestamp(row.updated_at),
-    deletedAt: row.deleted_at === null ? null : timestamp(row.deleted_at),
+    deletedAt: expired ? (deletedAt ?? expiresAt) : deletedAt,
     multipartUploadId: row.multipart_upload_id,
     partSize: row.part_size === null ? null : Number(row.part_size),
     uploadExpiresAt: row.upload_expires_at === null ? null : timestamp(row.upload_expires_at),
+    expiresAt,
   };
 }
 

@@ -3,6 +3,7 @@ import { FileEntity, FileStatus } from '../../entities/file.entity';
 import { Errors } from '../errors';
 import type { SqlInTransaction } from '../jobs/job-queue';
 import { fileRecord, type FileRecord, type FileRow } from './file-record';
+import type { FileOrder, Position } from './cursor';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,8 +19,11 @@ export interface ListQuery {
   /** PROCESSING and QUARANTINED files are listed to their owner alone (and to administrators asking for that status). */
   ownerOfUnfinished: string;
   first: number;
-  after?: { createdAt: Date; id: string };
+  order: FileOrder;
+  after?: Position;
 }
+
+const SORT_COLUMNS = { CREATED_AT: 'created_at', UPDATED_AT: 'updated_at', NAME: 'original_name', SIZE: 'size' } as const;
 
 export interface Page {
   files: FileRecord[];
@@ -95,6 +99,11 @@ export class FileRepository {
     });
   }
 
+  /** Rows of a statement of plain SQL (`?` placeholders), outside any transaction: one statement is atomic by itself. */
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return guard(() => this.em.getConnection().execute<T[]>(sql, params));
+  }
+
   /** A statement outside any transaction (reads of other tables beside the files: storage_usage). */
   readonly sql: SqlInTransaction = (sql, params) => guard(() => this.em.getConnection().execute(sql, params));
 
@@ -107,7 +116,7 @@ export class FileRepository {
     await guard(() => this.em.removeAndFlush(file));
   }
 
-  /** Keyset pagination, newest first: cost does not grow with the cursor's depth. */
+  /** Keyset pagination in any sort order: cost does not grow with the cursor's depth. */
   async page(query: ListQuery): Promise<Page> {
     return guard(() => this.runPage(query));
   }
@@ -121,7 +130,8 @@ export class FileRepository {
       conditions.push(condition);
       params.push(...values);
     };
-    where('status = any(?::file_status[])', `{${query.statuses.join(',')}}`);
+    const status = statusCondition(query.statuses);
+    where(status.sql, ...status.params);
     if (query.statuses.length > 1 && query.ownerId !== query.ownerOfUnfinished) {
       where(`(status not in ('${FileStatus.PROCESSING}', '${FileStatus.QUARANTINED}') or owner_id = ?)`, query.ownerOfUnfinished);
     }
@@ -134,10 +144,13 @@ export class FileRepository {
     const filter = conditions.join(' and ');
     const filterParams = [...params];
 
-    if (query.after) where('(created_at, id) < (?, ?)', query.after.createdAt, query.after.id);
+    // The id breaks ties, so that files with the same name, size or time are neither skipped nor repeated.
+    const column = SORT_COLUMNS[query.order.field];
+    const direction = query.order.direction === 'DESC' ? 'desc' : 'asc';
+    if (query.after) where(`(${column}, id) ${direction === 'desc' ? '<' : '>'} (?, ?)`, query.after.value, query.after.id);
     const connection = this.em.getConnection();
     const rows = await connection.execute<FileRow[]>(
-      `select * from files where ${conditions.join(' and ')} order by created_at desc, id desc limit ?`,
+      `select * from files where ${conditions.join(' and ')} order by ${column} ${direction}, id ${direction} limit ?`,
       [...params, query.first + 1],
     );
     const countTotal = async () => {
@@ -171,6 +184,19 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function escapeLike(text: string): string {
+/**
+ * A file past its expiry reads as deleted: out of every list but the trash, and
+ * in the trash though its row still says AVAILABLE, until the purge removes it.
+ */
+function statusCondition(statuses: readonly FileStatus[]): { sql: string; params: unknown[] } {
+  const live = statuses.filter((status) => status !== FileStatus.DELETED);
+  const sql = [
+    ...(live.length ? ['(status = any(?::file_status[]) and (expires_at is null or expires_at > now()))'] : []),
+    ...(statuses.includes(FileStatus.DELETED) ? [`status = '${FileStatus.DELETED}' or (expires_at <= now() and status <> '${FileStatus.PENDING}')`] : []),
+  ];
+  return { sql: `(${sql.join(' or ')})`, params: live.length ? [`{${live.join(',')}}`] : [] };
+}
+
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -6,14 +6,15 @@ import { renditionsOf } from '../images/renditions';
 import { Errors } from '../errors';
 import type { Logger } from '../logger';
 import type { ObjectInfo, ObjectStream, StorageBackend } from '../storage/storage-backend';
-import { canSee, isOwnerOrAdmin, requireActor } from './file-access';
+import { canSee, isOwnerOrAdmin, readsAsDeleted, requireActor } from './file-access';
 import { contentDisposition, dispositionKind } from './content-disposition';
 import type { FilePolicy } from './file-policy';
+import { extensionOf, sanitizeFileName } from './file-names';
 import { expectedMimeFor } from './file-types';
 import type { FileRepository, Page } from './file-repository';
 import type { FileRecord } from './file-record';
-import { decodeCursor } from './cursor';
-import { newFile } from './new-file';
+import { decodeCursor, type FileOrder, NEWEST_FIRST } from './cursor';
+import { checkExpiry, newFile } from './new-file';
 import type { NewFileLifecycle } from './new-file-lifecycle';
 import { objectMetadata } from './object-metadata';
 
@@ -41,6 +42,8 @@ export interface UpdateRequest {
   description?: string | null;
   metadata?: Record<string, unknown> | null;
   isPublic?: boolean | null;
+  /** null: the file no longer expires. */
+  expiresAt?: Date | null;
 }
 
 export interface PresignedLink {
@@ -76,7 +79,7 @@ export class FileService {
     });
   }
 
-  async list(actor: Actor | null, filter: ListFilter = {}, first = 20, after?: string | null): Promise<Page> {
+  async list(actor: Actor | null, filter: ListFilter = {}, first = 20, after?: string | null, order: FileOrder = NEWEST_FIRST): Promise<Page> {
     const user = requireActor(actor);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw Errors.badInput(`first must be from 1 to ${MAX_PAGE_SIZE}`);
@@ -94,7 +97,8 @@ export class FileService {
       statuses: listedStatuses(filter),
       ownerOfUnfinished: user.userId,
       first,
-      after: after ? decodeCursor(after) : undefined,
+      order,
+      after: after ? decodeCursor(after, order) : undefined,
     });
   }
 
@@ -147,10 +151,7 @@ export class FileService {
     const user = requireActor(actor);
     const source = await this.findAvailable(user, id);
     const name = request.newName ? this.policy.checkName(request.newName) : source;
-    // jpg → jpeg is the same type; png → pdf would make the recorded type a lie.
-    const expected = expectedMimeFor(name.extension);
-    const sameType = expected ? expected === expectedMimeFor(source.extension) : name.extension === source.extension;
-    if (!sameType) {
+    if (!sameType(name.extension, source.extension)) {
       throw Errors.unsupportedType(`A .${source.extension} file cannot be copied to a .${name.extension} name`);
     }
     const copy = newFile(user, name, {
@@ -175,11 +176,31 @@ export class FileService {
     });
   }
 
+  /**
+   * A new name, sanitized as an upload's. The extension stays (jpg and jpeg are
+   * the same): the file's type was checked against it. Folder, key, id and
+   * creation date stay too.
+   */
+  async rename(actor: Actor | null, id: string, rawName: string): Promise<FileEntity> {
+    const file = await this.findOwned(actor, id);
+    const name = sanitizeFileName(rawName);
+    const extension = extensionOf(name);
+    if (!sameType(extension, file.extension)) {
+      throw Errors.badInput(extension ? `A .${file.extension} file cannot be renamed to a .${extension} name` : `The new name must keep the extension .${file.extension}`);
+    }
+    file.originalName = name;
+    file.extension = extension;
+    await this.files.save();
+    this.log.info({ event: 'file_renamed', fileId: file.id, userId: actor?.userId });
+    return file;
+  }
+
   async update(actor: Actor | null, id: string, request: UpdateRequest): Promise<FileEntity> {
     const file = await this.findOwned(actor, id);
     if (request.description !== undefined) file.description = request.description;
     if (request.metadata !== undefined) file.metadata = this.policy.checkMetadata(request.metadata);
     if (request.isPublic !== undefined && request.isPublic !== null) file.isPublic = request.isPublic;
+    if (request.expiresAt !== undefined) file.expiresAt = checkExpiry(request.expiresAt);
     await this.files.save();
     return file;
   }
@@ -207,10 +228,12 @@ export class FileService {
 
   async restore(actor: Actor | null, id: string): Promise<FileEntity> {
     const file = await this.findOwned(actor, id);
-    if (file.status !== FileStatus.DELETED) throw Errors.badInput('Only a deleted file can be restored');
+    if (!readsAsDeleted(file)) throw Errors.badInput('Only a deleted file can be restored');
     // Malware stays quarantined, in the trash or out of it.
-    file.status = file.malwareSignature ? FileStatus.QUARANTINED : FileStatus.AVAILABLE;
+    if (file.status === FileStatus.DELETED) file.status = file.malwareSignature ? FileStatus.QUARANTINED : FileStatus.AVAILABLE;
     file.deletedAt = null;
+    // Restored from its expiry: it no longer expires.
+    if (file.expiresAt && file.expiresAt.getTime() <= Date.now()) file.expiresAt = null;
     await this.files.save();
     return file;
   }
@@ -236,6 +259,12 @@ export class FileService {
     if (!isOwnerOrAdmin(user, file)) throw Errors.forbidden('Only the owner may change this file');
     return file;
   }
+}
+
+/** jpg → jpeg is the same type; png → pdf would make the recorded type a lie. */
+function sameType(extension: string, original: string): boolean {
+  const expected = expectedMimeFor(extension);
+  return expected ? expected === expectedMimeFor(original) : extension === original;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
 import { FileEntity } from '../../entities/file.entity';
+import { Errors } from '../errors';
 import { validateFolder } from './file-names';
 import type { CheckedName, FilePolicy } from './file-policy';
 import { objectKey } from './key-naming';
@@ -12,6 +13,15 @@ export interface FileDetails {
   metadata?: Record<string, unknown> | null;
   /** An UPLOAD_PROFILES name: its rules instead of the server's (upload-profiles.ts). */
   profile?: string | null;
+  /** After it the file reads as deleted, and the purge removes it. */
+  expiresAt?: Date | null;
+}
+
+/** An expiry must be ahead: a file that would be deleted as it arrives is a mistake, not a wish. */
+export function checkExpiry(expiresAt: Date | null | undefined): Date | null {
+  if (expiresAt === undefined || expiresAt === null) return null;
+  if (expiresAt.getTime() <= Date.now()) throw Errors.badInput('expiresAt must be in the future');
+  return expiresAt;
 }
 
 /** A new file's row, named and checked (folder, metadata) and given its key, not yet stored anywhere. */
@@ -28,6 +38,7 @@ export function newFile(user: Actor, name: CheckedName, details: FileDetails, de
     description: details.description ?? null,
     metadata: deps.policy.checkMetadata(details.metadata),
     isPublic: details.isPublic ?? false,
+    expiresAt: checkExpiry(details.expiresAt),
   });
   file.s3Key = objectKey(deps.rules, { fileId: file.id, folder, originalName: name.originalName, extension: name.extension, now: file.createdAt });
   return file;

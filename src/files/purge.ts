@@ -28,6 +28,8 @@ export interface PurgeReport {
   expiredQuarantined: string[];
   /** PROCESSING files whose pass never finished, older than the retention period. */
   abandonedProcessing: string[];
+  /** Files past their expiresAt (they read as deleted since), removed with their objects. */
+  expiredFiles: string[];
   /** PENDING uploads past their expiry, removed with their objects and parts. */
   expiredUploads: string[];
   /** Multipart uploads storage holds that no PENDING file claims, older than a day. */
@@ -57,7 +59,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], usageCorrected: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredFiles: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], usageCorrected: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -72,6 +74,7 @@ export class Purger {
       report.expiredQuarantined = await this.removeAll(em, { status: FileStatus.QUARANTINED, updatedAt: { $lt: retentionEnd } }, 'quarantine_expired', dryRun);
       // A pass that gave up (its job out of attempts) leaves the file PROCESSING: after as long, it goes too.
       report.abandonedProcessing = await this.removeAll(em, { status: FileStatus.PROCESSING, updatedAt: { $lt: retentionEnd } }, 'processing_abandoned', dryRun);
+      report.expiredFiles = await this.removeAll(em, { expiresAt: { $lt: now }, status: { $ne: FileStatus.PENDING } }, 'file_expired', dryRun);
       report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
@@ -198,6 +201,7 @@ function counts(report: PurgeReport) {
     expiredDeleted: report.expiredDeleted.length,
     expiredQuarantined: report.expiredQuarantined.length,
     abandonedProcessing: report.abandonedProcessing.length,
+    expiredFiles: report.expiredFiles.length,
     expiredUploads: report.expiredUploads.length,
     abandonedMultipart: report.abandonedMultipart.length,
     orphanObjects: report.orphanObjects.length,

@@ -51,6 +51,11 @@ export class UploadProfiles {
       if (details.isPublic != null && details.isPublic !== profile.isPublic) throw Errors.badInput(`The upload profile "${name}" makes files ${profile.isPublic ? 'public' : 'private'}`);
       fixed.isPublic = profile.isPublic;
     }
+    if (profile.expiresInSeconds !== null) {
+      // The profile bounds a file's life; a client may ask for a shorter one.
+      const latest = new Date(Date.now() + profile.expiresInSeconds * 1000);
+      fixed.expiresAt = details.expiresAt && details.expiresAt < latest ? details.expiresAt : latest;
+    }
     return { policy, details: fixed };
   }
 }

@@ -2,6 +2,8 @@ import type DataLoader from 'dataloader';
 import type { Actor } from '../auth/authenticator';
 import type { FileRecord } from '../files/file-record';
 import type { FileService } from '../files/file.service';
+import type { FolderService } from '../files/folders.service';
+import type { TrashService } from '../files/trash.service';
 import type { UploadService } from '../files/upload.service';
 import type { MultipartUploadService } from '../files/multipart-upload.service';
 import type { UploadProfiles } from '../files/upload-profiles';
@@ -15,6 +17,8 @@ export interface Context {
   files: FileService;
   uploads: UploadService;
   multipart: MultipartUploadService;
+  folders: FolderService;
+  trash: TrashService;
   /** The upload rules: the server's, or an UPLOAD_PROFILES profile's. */
   profiles: UploadProfiles;
   usage: UsageService;

@@ -2,6 +2,8 @@ import { assertObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { FileMutationResolver } from '../../resolvers/file-mutation.resolver';
 import { FileResolver } from '../../resolvers/file.resolver';
+import { FolderResolver } from '../../resolvers/folder.resolver';
+import { TrashResolver } from '../../resolvers/trash.resolver';
 import { MultipartUploadResolver } from '../../resolvers/multipart-upload.resolver';
 import { UsageResolver } from '../../resolvers/usage.resolver';
 import type { FileRecord } from '../files/file-record';
@@ -11,7 +13,7 @@ import { DateTimeScalar } from './scalars';
 
 export async function buildFileSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver, UsageResolver],
+    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver, UsageResolver, FolderResolver, TrashResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // class-validator rules on the input types run before any resolver.
     validate: { forbidUnknownValues: false },
