@@ -4,7 +4,7 @@ import type { FileRecord } from '../src/files/file-record';
 import type { FolderSummary } from '../src/files/folders.service';
 import type { Context } from '../src/graphql/context';
 import { FileType } from './file.type';
-import { BulkResult, Folder } from './result.types';
+import { BulkResult, Folder, PresignedUrl } from './result.types';
 
 /** Logical folders: API.md "Folders, bulk operations and the file lifecycle". */
 @Resolver()
@@ -31,6 +31,19 @@ export class FolderResolver {
   @Mutation(() => Int, { description: 'Moves from and everything under from/ (never "fromX") to to, merging with what is there; the number of files moved' })
   renameFolder(@Arg('from') from: string, @Arg('to') to: string, @Ctx() ctx: Context): Promise<number> {
     return ctx.folders.renameFolder(ctx.actor, from, to);
+  }
+
+  @Mutation(() => PresignedUrl, {
+    description:
+      'A short-lived URL of this server (GET /archives/:token) streaming a ZIP of the named files (or a folder\'s subtree, paths relative to it) that the caller may read; others are left out. Stored entries: Content-Length and Range. Over ARCHIVE_MAX_FILES or ARCHIVE_MAX_BYTES: BAD_USER_INPUT',
+  })
+  createArchive(
+    @Ctx() ctx: Context,
+    @Arg('ids', () => [ID], { nullable: true }) ids?: string[] | null,
+    @Arg('folder', () => String, { nullable: true }) folder?: string | null,
+    @Arg('name', () => String, { nullable: true, description: 'The ZIP\'s file name (Content-Disposition)' }) name?: string | null,
+  ): Promise<PresignedUrl> {
+    return ctx.archives.create(ctx.actor, { ids, folder, name }, ctx.origin);
   }
 
   @Mutation(() => Int, { description: 'The folder\'s whole subtree to the trash (hardDelete: removed, objects too); the number of files' })

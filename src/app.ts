@@ -9,6 +9,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import cors from 'cors';
 import DataLoader from 'dataloader';
 import express, { type Request, type Response } from 'express';
+import { ArchiveService, ArchiveTokens } from './archives/archive.service';
 import { Authenticator } from './auth/authenticator';
 import { loadOrCreateDevSecret } from './auth/dev-secret';
 import type { Config } from './config';
@@ -34,6 +35,7 @@ import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
 import { Drain } from './http/drain';
 import { downloadRouter } from './http/download.route';
+import { archiveRouter } from './http/archive.route';
 import { graphqlBodyErrors, graphqlRequestGuards, lastErrorHandler, limitBatch, refuseDeclaredOversize } from './http/graphql-request-guards';
 import { healthRouter } from './http/health.routes';
 import { imageRouter } from './http/image.route';
@@ -56,6 +58,7 @@ import { registerProcessingJobs } from './processing/processing-jobs';
 import { ProcessingPass } from './processing/processing-pass';
 import { ClamdScanner } from './scanning/clamd-scanner';
 import type { MalwareScanner } from './scanning/malware-scanner';
+import { serverSecret } from './server-secrets';
 import { reportBucketProtections } from './storage/bucket-protections';
 import type { StorageBackend } from './storage/storage-backend';
 
@@ -96,6 +99,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const newFileHooks = parts.newFileHooks ?? [];
   const images = new ImageAnalyser(config.processing.imageMaxPixels);
   const imageUrls = await ImageUrls.open(orm.em.fork());
+  const archiveTokens = new ArchiveTokens(await serverSecret(orm.em.fork(), 'archive-urls'));
   const renditions = new Renditions(storage, new ImageRenderer(config.processing.imageMaxPixels, config.images.renderConcurrency, metrics), log, metrics);
   const imageUrlSettings = { maxDimension: config.images.maxDimension, defaultExpirySeconds: config.upload.presignedUrlExpirySeconds };
   const pass = new ProcessingPass(createScanner(config, log), images, metrics);
@@ -118,6 +122,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       usage: new UsageService(repository.sql, quotas),
       folders: new FolderService(repository, removal, log),
       trash: new TrashService(repository, removal, log),
+      archives: new ArchiveService(repository, storage, archiveTokens, config.archives, config.upload.downloadUrlExpirySeconds, log),
     };
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
@@ -160,7 +165,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
 
   const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const actor = actorOf(res.locals);
-    const { files, uploads, multipart, usage, folders, trash } = servicesFor();
+    const { files, uploads, multipart, usage, folders, trash, archives } = servicesFor();
     const origin = requestOrigin(req);
     const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
     return {
@@ -172,6 +177,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       usage,
       folders,
       trash,
+      archives,
+      origin,
       imageUrl,
       budget: new RequestBudget(config.graphqlLimits.maxCost),
       loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) },
@@ -198,6 +205,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     imageRouter({ readFile: (id) => new FileRepository(orm.em.fork()).readById(id), urls: imageUrls, renditions, maxDimension: config.images.maxDimension, log }),
   );
   app.use(corsMiddleware, downloadRouter({ authenticator, fileService: () => servicesFor().files, log, metrics }));
+  app.use(corsMiddleware, archiveRouter({ archives: () => servicesFor().archives, log, metrics }));
   app.use(
     '/graphql',
     corsMiddleware,

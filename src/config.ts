@@ -96,6 +96,11 @@ export interface Config {
     /** Renditions rendered at once by one instance; further first requests wait their turn. */
     readonly renderConcurrency: number;
   };
+  /** ZIP archives (API.md, "Folders, bulk operations and the file lifecycle"): a larger selection is refused when asked for. */
+  readonly archives: {
+    readonly maxFiles: number;
+    readonly maxBytes: number;
+  };
   readonly purge: {
     readonly softDeleteRetentionDays: number;
     /** Seconds between purge runs inside the server; 0: only `npm run purge`. */
@@ -251,6 +256,10 @@ export function parseConfig(env: Env): Config {
     images: {
       maxDimension: read.integer('IMAGE_MAX_DIMENSION', 4096, 1, 16384),
       renderConcurrency: read.integer('IMAGE_RENDER_CONCURRENCY', 2, 1, 64),
+    },
+    archives: {
+      maxFiles: read.integer('ARCHIVE_MAX_FILES', 10_000, 1, 1_000_000),
+      maxBytes: read.integer('ARCHIVE_MAX_BYTES', 10 * 2 ** 30, 1, Number.MAX_SAFE_INTEGER),
     },
     purge: {
       softDeleteRetentionDays: read.integer('SOFT_DELETE_RETENTION_DAYS', 30, 0, 36500),

@@ -50,6 +50,7 @@ export const Errors = {
   unauthenticated: (message = 'A valid bearer token is required') => new AppError('UNAUTHENTICATED', message),
   forbidden: (message = 'Not allowed') => new AppError('FORBIDDEN', message),
   fileNotFound: () => new AppError('NOT_FOUND', 'File not found'),
+  notFound: (message: string) => new AppError('NOT_FOUND', message),
   badInput: (message: string) => new AppError('BAD_USER_INPUT', message),
   tooLarge: (limitBytes: number) => new AppError('FILE_TOO_LARGE', `File exceeds the maximum size of ${limitBytes} bytes`),
   unsupportedType: (message: string) => new AppError('UNSUPPORTED_FILE_TYPE', message),

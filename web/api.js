@@ -5,15 +5,17 @@ window.FileApi = (function () {
   var TOKEN_KEY = 'fileServer.token'; // graphiql-setup.js reads the same key
   var state = { token: sessionStorage.getItem(TOKEN_KEY) };
 
-  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status malwareSignature image { width height blurhash } createdAt deletedAt' +
+  var FILE_FIELDS = 'id originalName folder contentType extension size description metadata isPublic publicUrl status malwareSignature image { width height blurhash } createdAt updatedAt deletedAt expiresAt' +
     // Twice the cell's size, for high-density screens; one signature per file, nothing rendered until shown.
     ' thumbnail: imageUrl(transform: { width: 88, height: 88 }, expiresIn: 3600)';
+  var BULK_FIELDS = 'succeeded failed { id code message }';
   var Q = {
     uploadConfig: 'query UploadConfig { uploadConfig { maxFileSizeBytes allowedExtensions allowedMimeTypes } }',
     storageUsage: 'query StorageUsage { storageUsage { usedBytes fileCount quotaBytes quotaFiles } }',
     files:
-      'query Files($filter: FileFilter, $first: Int, $after: String) { files(filter: $filter, first: $first, after: $after) {' +
+      'query Files($filter: FileFilter, $first: Int, $after: String, $orderBy: FileOrder) { files(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {' +
       ' totalCount pageInfo { hasNextPage endCursor } edges { node { ' + FILE_FIELDS + ' } } } }',
+    folders: 'query Folders($parent: String) { folders(parent: $parent) { path name fileCount totalBytes } }',
     uploadFile: 'mutation UploadFile($file: Upload!, $input: UploadFileInput) { uploadFile(file: $file, input: $input) { ' + FILE_FIELDS + ' } }',
     requestUpload: 'mutation RequestUpload($input: RequestUploadInput!) { requestUpload(input: $input) { url method headers expiresAt file { id } } }',
     completeUpload: 'mutation CompleteUpload($id: ID!) { completeUpload(id: $id) { ' + FILE_FIELDS + ' } }',
@@ -23,6 +25,15 @@ window.FileApi = (function () {
     updateFile: 'mutation UpdateFile($id: ID!, $input: UpdateFileInput!) { updateFile(id: $id, input: $input) { ' + FILE_FIELDS + ' } }',
     deleteFile: 'mutation DeleteFile($id: ID!, $hardDelete: Boolean) { deleteFile(id: $id, hardDelete: $hardDelete) }',
     restoreFile: 'mutation RestoreFile($id: ID!) { restoreFile(id: $id) { ' + FILE_FIELDS + ' } }',
+    renameFile: 'mutation RenameFile($id: ID!, $name: String!) { renameFile(id: $id, name: $name) { ' + FILE_FIELDS + ' } }',
+    // Bulk calls answer per id: a failure on one never stops the others.
+    moveFiles: 'mutation MoveFiles($ids: [ID!]!, $toFolder: String!) { moveFiles(ids: $ids, toFolder: $toFolder) { ' + BULK_FIELDS + ' } }',
+    deleteFiles: 'mutation DeleteFiles($ids: [ID!]!, $hardDelete: Boolean) { deleteFiles(ids: $ids, hardDelete: $hardDelete) { ' + BULK_FIELDS + ' } }',
+    restoreFiles: 'mutation RestoreFiles($ids: [ID!]!) { restoreFiles(ids: $ids) { ' + BULK_FIELDS + ' } }',
+    emptyTrash: 'mutation EmptyTrash { emptyTrash }',
+    renameFolder: 'mutation RenameFolder($from: String!, $to: String!) { renameFolder(from: $from, to: $to) }',
+    deleteFolder: 'mutation DeleteFolder($folder: String!, $hardDelete: Boolean) { deleteFolder(folder: $folder, hardDelete: $hardDelete) }',
+    createArchive: 'mutation CreateArchive($ids: [ID!], $folder: String, $name: String) { createArchive(ids: $ids, folder: $folder, name: $name) { url } }',
     requestMultipartUpload:
       'mutation RequestMultipartUpload($input: RequestUploadInput!) { requestMultipartUpload(input: $input) { partSize partCount expiresAt file { id } } }',
     signUploadParts:
@@ -78,6 +89,28 @@ window.FileApi = (function () {
   function graphql(query, variables) {
     return graphqlRaw(query, variables).then(function (answer) {
       return dataOf(answer.status, answer.body);
+    });
+  }
+
+  var BULK_MAX_IDS = 1000; // the server refuses a bulk call with more
+
+  /**
+   * A bulk mutation (moveFiles, deleteFiles, restoreFiles) over any number of ids,
+   * BULK_MAX_IDS at a time, one batch after another: one BulkResult for them all.
+   */
+  function bulk(name, ids, variables) {
+    var result = { succeeded: [], failed: [] };
+    var batches = [];
+    for (var i = 0; i < ids.length; i += BULK_MAX_IDS) batches.push(ids.slice(i, i + BULK_MAX_IDS));
+    return batches.reduce(function (done, batch) {
+      return done.then(function () {
+        return graphql(Q[name], Object.assign({ ids: batch }, variables)).then(function (data) {
+          result.succeeded = result.succeeded.concat(data[name].succeeded);
+          result.failed = result.failed.concat(data[name].failed);
+        });
+      });
+    }, Promise.resolve()).then(function () {
+      return result;
     });
   }
 
@@ -395,6 +428,7 @@ window.FileApi = (function () {
     abortUpload: abortUpload,
     queries: Q,
     graphql: graphql,
+    bulk: bulk,
     graphqlRaw: graphqlRaw,
     uploadThroughServer: uploadThroughServer,
     uploadDirect: uploadDirect,

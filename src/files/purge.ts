@@ -38,6 +38,8 @@ export interface PurgeReport {
   orphanObjects: string[];
   /** AVAILABLE files whose object is missing. */
   orphanRows: string[];
+  /** createArchive rows whose URL has expired (they hold no bytes: the list of files only). */
+  expiredArchives: number;
   /** Owners whose storage_usage did not add up to their rows, set right (see reconcileUsage). */
   usageCorrected: string[];
 }
@@ -59,7 +61,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredFiles: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], usageCorrected: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredFiles: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], expiredArchives: 0, usageCorrected: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -78,6 +80,7 @@ export class Purger {
       report.expiredUploads = await this.removeAll(em, { status: FileStatus.PENDING, uploadExpiresAt: { $lt: now } }, 'upload_expired', dryRun);
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
+      report.expiredArchives = await this.removeExpiredArchives(em, now, dryRun);
       report.usageCorrected = await this.reconcileUsage(em, dryRun);
     });
     this.log.info({ event: 'purge_finished', ...counts(report) });
@@ -187,6 +190,12 @@ export class Purger {
     return corrected;
   }
 
+  private async removeExpiredArchives(em: EntityManager, now: Date, dryRun: boolean): Promise<number> {
+    const sql = dryRun ? 'select count(*)::int as count from archives where expires_at < ?' : 'with gone as (delete from archives where expires_at < ? returning 1) select count(*)::int as count from gone';
+    const [{ count }] = await em.execute<{ count: number }[]>(sql, [now]);
+    return count;
+  }
+
   /** A rendition whose file's row is gone (a crash between deleting the row and its renditions). */
   private async removeStaleRendition(key: string, fileId: string, dryRun: boolean): Promise<void> {
     this.log.info({ event: 'rendition_removed', key, fileId, reason: 'file_gone', dryRun, by: 'purge' });
@@ -206,6 +215,7 @@ function counts(report: PurgeReport) {
     abandonedMultipart: report.abandonedMultipart.length,
     orphanObjects: report.orphanObjects.length,
     orphanRows: report.orphanRows.length,
+    expiredArchives: report.expiredArchives,
     usageCorrected: report.usageCorrected.length,
   };
 }

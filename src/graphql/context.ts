@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { Actor } from '../auth/authenticator';
 import type { FileRecord } from '../files/file-record';
+import type { ArchiveService } from '../archives/archive.service';
 import type { FileService } from '../files/file.service';
 import type { FolderService } from '../files/folders.service';
 import type { TrashService } from '../files/trash.service';
@@ -19,6 +20,9 @@ export interface Context {
   multipart: MultipartUploadService;
   folders: FolderService;
   trash: TrashService;
+  archives: ArchiveService;
+  /** This request's origin (scheme, host, port), for URLs of this server. */
+  origin: string;
   /** The upload rules: the server's, or an UPLOAD_PROFILES profile's. */
   profiles: UploadProfiles;
   usage: UsageService;

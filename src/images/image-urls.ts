@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FileStatus } from '../../entities/file.entity';
 import { MAX_PRESIGNED_EXPIRY_SECONDS } from '../config';
 import { Errors } from '../errors';
+import { serverSecret } from '../server-secrets';
 import type { FileRecord } from '../files/file-record';
 import { checkTransform, transformQuery, type ImageTransform, type ImageTransformRequest } from './image-transform';
 
@@ -29,10 +30,7 @@ export class ImageUrls {
 
   /** The key is made once, by whichever instance starts first, and kept in the database (no configuration). */
   static async open(em: EntityManager): Promise<ImageUrls> {
-    const connection = em.getConnection();
-    await connection.execute('insert into server_secrets (name, value, created_at) values (?, ?, now()) on conflict (name) do nothing', [KEY_NAME, randomBytes(32).toString('base64url')]);
-    const [row] = await connection.execute<{ value: string }[]>('select value from server_secrets where name = ?', [KEY_NAME]);
-    return new ImageUrls(Buffer.from(row.value, 'base64url'));
+    return new ImageUrls(await serverSecret(em, KEY_NAME));
   }
 
   /**

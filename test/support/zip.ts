@@ -45,3 +45,30 @@ export function zipOf(entries: Record<string, string | Buffer>): Buffer {
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
 }
+
+/** Every entry of a ZIP, by name, read with yauzl (a reader that is not ours), each entry's CRC-32 checked. */
+export async function readZip(archive: Buffer): Promise<Map<string, Buffer>> {
+  const yauzl = await import('yauzl');
+  const zip = await new Promise<import('yauzl').ZipFile>((resolve, reject) => yauzl.fromBuffer(archive, { lazyEntries: true, strictFileNames: true }, (error, file) => (error ? reject(error) : resolve(file!))));
+  const entries = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry: import('yauzl').Entry) => {
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return reject(error);
+        const chunks: Buffer[] = [];
+        stream!.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream!.on('error', reject);
+        stream!.on('end', () => {
+          const content = Buffer.concat(chunks);
+          if (crc32(content) !== entry.crc32) return reject(new Error(`${entry.fileName}: CRC-32 ${entry.crc32} recorded, ${crc32(content)} read`));
+          entries.set(entry.fileName, content);
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  return entries;
+}
