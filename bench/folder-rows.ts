@@ -12,6 +12,7 @@ const BATCH = 100_000;
 
 const EXTENSIONS = `array['png','jpg','pdf','txt']`;
 const TYPES = `array['image/png','image/jpeg','application/pdf','text/plain']`;
+const DELETED = `get_byte(decode(md5('deleted' || i), 'hex'), 0) % 20 = 7`;
 
 /**
  * Rows i of the tree owners: owner i % 10, so every owner holds a tenth of them
@@ -20,24 +21,25 @@ const TYPES = `array['image/png','image/jpeg','application/pdf','text/plain']`;
  * its 1 000 leaf folders, so the tree (100 top folders of 10 subfolders) is whole
  * at both sizes. Names are hashes (a name order unrelated to the insert order),
  * sizes 1 kB-10 MB scattered, updated_at scattered over a year after created_at;
- * 5 % of the rows are soft-deleted, which folder_stats does not count.
+ * about 5 % of the rows, picked by a hash, are soft-deleted, which folder_stats
+ * does not count.
  */
 const TREE_ROWS = `
 insert into files (id, owner_id, original_name, s3_key, bucket, folder, content_type, extension, size,
                    metadata, is_public, status, deleted_at, created_at, updated_at)
 select gen_random_uuid(),
        '${OWNER_PREFIX}' || (i % ${OWNERS}),
-       'doc-' || substr(md5(i::text), 1, 12) || '.' || (${EXTENSIONS})[i % 4 + 1],
-       'folders-bench/' || i || '.' || (${EXTENSIONS})[i % 4 + 1],
+       'doc-' || substr(md5(i::text), 1, 12) || '.' || (${EXTENSIONS})[(i / ${OWNERS}) % 4 + 1],
+       'folders-bench/' || i || '.' || (${EXTENSIONS})[(i / ${OWNERS}) % 4 + 1],
        $3,
        'dept-' || lpad(((i / ${OWNERS}) % ${TOP_FOLDERS})::text, 2, '0') || '/team-' || ((i / ${OWNERS * TOP_FOLDERS}) % ${SUBFOLDERS}),
-       (${TYPES})[i % 4 + 1],
-       (${EXTENSIONS})[i % 4 + 1],
+       (${TYPES})[(i / ${OWNERS}) % 4 + 1],
+       (${EXTENSIONS})[(i / ${OWNERS}) % 4 + 1],
        1000 + (i::bigint * 7919) % 10000019,
        '{}'::jsonb,
        false,
-       (case when i % 20 = 7 then 'DELETED' else 'AVAILABLE' end)::file_status,
-       case when i % 20 = 7 then timestamptz '2025-06-01 00:00:00+00' end,
+       (case when ${DELETED} then 'DELETED' else 'AVAILABLE' end)::file_status,
+       case when ${DELETED} then timestamptz '2025-06-01 00:00:00+00' end,
        timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second',
        timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' + ((i::bigint * 104729) % 31536000) * interval '1 second'
 from generate_series($1::int, $2::int) as i`;

@@ -7,6 +7,7 @@ import { forkChild } from './child-process';
 import { externalScratch } from './external-services';
 import { freePort } from './free-port';
 import { GraphQLClient, signToken } from './graphql-client';
+import { measureFolders } from './folders.bench';
 import { measureImages } from './images.bench';
 import { measureMemory } from './memory.bench';
 import { measureProcessing } from './processing.bench';
@@ -20,7 +21,7 @@ import { measureSqlPerList } from './sql-count.bench';
 import { measureTransferSpeed } from './transfer-speed.bench';
 
 /**
- * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,quotas,scale] [--separate-s3] [--keep]
+ * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,quotas,folders,archives,scale] [--separate-s3] [--keep]
  *
  * Starts the server as `npm start` does (embedded PostgreSQL and S3 unless
  * DATABASE_URL / S3 variables are set) in a child process, runs the benchmarks
@@ -36,6 +37,11 @@ const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) =
   processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },
   images: { metrics: ['image_first_render_ms', 'rendition_vs_presigned_get', 'list_imageurl_cpu_ratio', 'rss_20_first_renders_mb'], run: measureImages },
   quotas: { metrics: ['quota_upload_vs_none', 'quota_request_upload_rps', 'quota_race_100'], run: measureQuotas },
+  // Before scale: it grows the table to a million rows of its own owners and removes them at the end.
+  folders: {
+    metrics: ['folders_1m_vs_10k', 'sort_created_at_desc_1m_vs_10k', 'sort_updated_at_desc_1m_vs_10k', 'sort_name_desc_1m_vs_10k', 'sort_name_asc_1m_vs_10k', 'sort_size_desc_1m_vs_10k', 'rename_folder_10k_ms'],
+    run: measureFolders,
+  },
   // Last: it leaves a million rows behind.
   scale: { metrics: ['scale_1m_vs_10k'], run: measureScale },
 };

@@ -14,6 +14,7 @@ import { someUser, startTestServer, type TestServer } from './support/test-serve
 const PROFILES = {
   avatar: { maxFileSizeMb: 0.01, allowedExtensions: ['png'], allowedMimeTypes: ['image/png'], folder: 'avatars/{userId}', isPublic: true },
   document: { allowedExtensions: ['pdf'], allowedMimeTypes: ['application/pdf'], isPublic: false },
+  scratch: { expiresInDays: 2 },
 };
 
 let server: TestServer;
@@ -74,6 +75,33 @@ describe('upload profiles', () => {
     // Without the profile, the same files are fine.
     expect((await server.upload(user, { name: 'big.png', bytes: pngOfSize(20 * 1024) })).errors).toBeUndefined();
     expect((await server.upload(user, { name: 'doc.pdf', bytes: fixtures.pdf }, { profile: 'document' })).data!.uploadFile).toMatchObject({ isPublic: false });
+  });
+});
+
+describe('a profile\'s expiry', () => {
+  const DAY = 86_400_000;
+  const expiresIn = (file: { expiresAt: string }) => Date.parse(file.expiresAt) - Date.now();
+  const REQUEST_EXPIRY = 'mutation ($i: RequestUploadInput!) { requestUpload(input: $i) { file { expiresAt } } }';
+  const REQUEST_PARTS_EXPIRY = 'mutation ($i: RequestUploadInput!) { requestMultipartUpload(input: $i) { file { expiresAt } } }';
+  const FILE = 'query ($id: ID!) { file(id: $id) { expiresAt } }';
+
+  it('sets expiresAt on every path; a client may ask for earlier, never later', async () => {
+    const user = someUser();
+    const streamed = (await server.upload(user, { name: 's.png', bytes: fixtures.png }, { profile: 'scratch' })).data!.uploadFile;
+    const direct = (await gql(user, REQUEST_EXPIRY, { i: { filename: 'd.png', contentType: 'image/png', size: 100, profile: 'scratch' } })).data.requestUpload.file;
+    const parts = (await gql(user, REQUEST_PARTS_EXPIRY, { i: { filename: 'p.png', contentType: 'image/png', size: 5000, profile: 'scratch' } })).data.requestMultipartUpload.file;
+    for (const file of [(await gql(user, FILE, { id: streamed.id })).data.file, direct, parts]) {
+      expect(expiresIn(file)).toBeGreaterThan(2 * DAY - 60_000);
+      expect(expiresIn(file)).toBeLessThanOrEqual(2 * DAY);
+    }
+    const earlier = new Date(Date.now() + DAY).toISOString();
+    const later = new Date(Date.now() + 10 * DAY).toISOString();
+    expect((await gql(user, REQUEST_EXPIRY, { i: { filename: 'e.png', contentType: 'image/png', size: 100, profile: 'scratch', expiresAt: earlier } })).data.requestUpload.file.expiresAt).toBe(earlier);
+    expect(expiresIn((await gql(user, REQUEST_EXPIRY, { i: { filename: 'l.png', contentType: 'image/png', size: 100, profile: 'scratch', expiresAt: later } })).data.requestUpload.file)).toBeLessThanOrEqual(2 * DAY);
+  });
+
+  it('refuses an expiry that is not a positive number of days at start-up', () => {
+    for (const days of [0, -1, 'soon', 100_000]) expect(() => parseConfig({ UPLOAD_PROFILES: JSON.stringify({ a: { expiresInDays: days } }) })).toThrow(/^UPLOAD_PROFILES: "a".expiresInDays/);
   });
 });
 

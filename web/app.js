@@ -28,6 +28,10 @@
     files: new Map(), // id → file, for the rows on screen
     endCursor: null,
     listRequest: 0, // answers to older list requests are dropped
+    folderRequest: 0, // the same for the subfolders
+    order: { field: 'CREATED_AT', direction: 'DESC' }, // the server's own default
+    selected: new Set(), // ids of rows on screen
+    trash: false, // the trash (status DELETED) instead of the files
   };
 
   // ---------------------------------------------------------------- token
@@ -115,6 +119,10 @@
       return;
     }
     toast(errorText(error), 'error');
+  }
+
+  function countText(files) {
+    return files === 1 ? '1 file' : files + ' files';
   }
 
   function formatSize(bytes) {
@@ -484,11 +492,25 @@
 
   // ---------------------------------------------------------------- list
 
+  /**
+   * The folder on screen. The folder field is its only record: typed there, or set
+   * by a breadcrumb, a subfolder or a row's folder. A trailing "/" is dropped, as
+   * the server drops it from folder names.
+   */
+  function currentFolder() {
+    return $('folder-filter').value.trim().replace(/\/+$/, '');
+  }
+
   function currentFilter() {
     var filter = {};
     var search = $('search').value.trim();
-    var folder = $('folder-filter').value.trim();
     if (search) filter.search = search;
+    // The trash is one list across folders: folders() counts only what is not in it.
+    if (state.trash) {
+      filter.status = 'DELETED';
+      return filter;
+    }
+    var folder = currentFolder();
     if (folder) filter.folder = folder;
     if ($('show-deleted').checked) filter.includeDeleted = true;
     return filter;
@@ -508,11 +530,14 @@
     });
   }
 
+  /** The first page again (more: false), or the next page of the same list. */
   function loadFiles(more) {
     var request = ++state.listRequest;
     var button = $('load-more');
     button.disabled = true;
-    return graphql(Q.files, { filter: currentFilter(), first: PAGE_SIZE, after: more ? state.endCursor : null })
+    // Whatever changed the list (an upload, a move, a delete) changed the folders' counts too.
+    if (!more) loadFolders();
+    return graphql(Q.files, { filter: currentFilter(), first: PAGE_SIZE, after: more ? state.endCursor : null, orderBy: state.order })
       .then(function (data) {
         if (request !== state.listRequest) return; // a newer search or filter has been asked for
         var page = data.files;
@@ -526,11 +551,16 @@
         });
         state.endCursor = page.pageInfo.endCursor;
         button.hidden = !page.pageInfo.hasNextPage;
-        $('count').textContent = page.totalCount === 1 ? '1 file' : page.totalCount + ' files';
+        $('count').textContent = countText(page.totalCount);
         var empty = state.files.size === 0;
         $('empty').hidden = !empty;
         document.querySelector('.table-wrap').hidden = empty;
-        $('empty').textContent = Object.keys(currentFilter()).length ? 'No files match.' : 'No files yet: drop one above.';
+        $('empty').textContent = emptyText();
+        // A selected file that left the list (moved, deleted, past the first page) is no longer selected.
+        state.selected.forEach(function (id) {
+          if (!state.files.has(id)) state.selected.delete(id);
+        });
+        showSelection();
         // A direct upload's pass (checksums, scan) runs after it: look again until it is done.
         var processing = page.edges.some(function (edge) { return edge.node.status === 'PROCESSING'; });
         if (processing && !more) refreshLater(2000);
@@ -541,6 +571,12 @@
       .then(function () {
         button.disabled = false;
       });
+  }
+
+  function emptyText() {
+    if (state.trash) return $('search').value.trim() ? 'Nothing in the trash matches.' : 'The trash is empty.';
+    if (currentFolder() && !$('search').value.trim()) return 'No files directly in ' + currentFolder() + '.';
+    return Object.keys(currentFilter()).length ? 'No files match.' : 'No files yet: drop one above.';
   }
 
   var refreshTimer = null;
@@ -556,22 +592,44 @@
 
   var STATUS_BADGES = { DELETED: 'Deleted', PENDING: 'Pending', PROCESSING: 'Processing…', QUARANTINED: 'Quarantined' };
 
+  /** Past its expiresAt a file reads as deleted (it is in the trash) though its status is unchanged. */
+  function hasExpired(file) {
+    return !!file.expiresAt && Date.parse(file.expiresAt) <= Date.now();
+  }
+
+  /** The date the list is sorted by, when it is sorted by one: else the creation date. */
+  function dateCell(file) {
+    var updated = state.order.field === 'UPDATED_AT';
+    var date = updated ? file.updatedAt : file.createdAt;
+    var title = 'Created ' + dateFormat.format(new Date(file.createdAt)) + ' · updated ' + dateFormat.format(new Date(file.updatedAt));
+    return el('td', { className: 'muted small nowrap', title: title }, el('time', { datetime: date }, dateFormat.format(new Date(date))));
+  }
+
   function fileRow(file) {
-    var deleted = file.status === 'DELETED';
+    var expired = hasExpired(file);
+    var deleted = file.status === 'DELETED' || expired;
     var pending = file.status === 'PENDING';
     var preview = thumbnail(file);
     var name = el('td', { className: 'name-cell' },
       el('div', { className: 'file-name', title: file.originalName }, file.originalName),
       file.description ? el('div', { className: 'description muted small' }, file.description) : null,
+      file.expiresAt && !expired ? el('div', { className: 'muted small' }, 'Expires ' + dateFormat.format(new Date(file.expiresAt))) : null,
     );
-    var folder = file.folder ? el('button', { type: 'button', className: 'linkish', dataset: { action: 'folder' }, title: 'Show only this folder' }, file.folder) : el('span', { className: 'muted' }, '—');
+    // In the trash a folder is only information: the folder view lists what is not in it.
+    var folder = !file.folder
+      ? el('span', { className: 'muted' }, '—')
+      : state.trash
+        ? el('span', {}, file.folder)
+        : el('button', { type: 'button', className: 'linkish', dataset: { action: 'folder' }, title: 'Show only this folder' }, file.folder);
     // A public file served by a CDN (PUBLIC_BASE_URL): its badge is the link to share.
     var access = file.publicUrl
       ? el('a', { className: 'badge public', href: file.publicUrl, target: '_blank', rel: 'noopener noreferrer', title: 'Public link: ' + file.publicUrl }, 'Public')
       : el('span', { className: 'badge ' + (file.isPublic ? 'public' : 'private') }, file.isPublic ? 'Public' : 'Private');
     var status = STATUS_BADGES[file.status]
       ? el('span', { className: 'badge ' + file.status.toLowerCase(), title: file.malwareSignature ? 'Malware found: ' + file.malwareSignature : '' }, STATUS_BADGES[file.status])
-      : null;
+      : expired
+        ? el('span', { className: 'badge deleted', title: 'Expired ' + dateFormat.format(new Date(file.expiresAt)) }, 'Expired')
+        : null;
     // Its bytes are served to nobody (quarantined) or not yet (processing): only deleting makes sense.
     var unreadable = file.status === 'PROCESSING' || file.status === 'QUARANTINED';
 
@@ -586,18 +644,26 @@
     } else if (unreadable) {
       actions.append(action('delete', 'Delete', { className: 'small danger-text' }));
     } else {
-      actions.append(action('download', 'Download'), action('copy', 'Copy'), action('edit', 'Edit'), action('delete', 'Delete', { className: 'small danger-text' }));
+      actions.append(
+        action('download', 'Download'),
+        action('copy', 'Copy'),
+        action('edit', 'Edit'),
+        action('rename', 'Rename'),
+        action('delete', 'Delete', { className: 'small danger-text' }),
+      );
     }
 
+    var select = el('input', { type: 'checkbox', className: 'select', 'aria-label': 'Select ' + file.originalName, checked: state.selected.has(file.id) });
     return el(
       'tr',
       { dataset: { id: file.id }, className: deleted ? 'is-deleted' : '' },
+      el('td', { className: 'select-col' }, select),
       el('td', { className: 'thumb-col' }, preview),
       name,
       el('td', { className: 'type muted small' }, file.contentType, file.image ? el('div', { className: 'dimensions' }, file.image.width + ' × ' + file.image.height) : null),
       el('td', { className: 'num' }, formatSize(file.size)),
       el('td', {}, folder),
-      el('td', { className: 'muted small nowrap' }, el('time', { datetime: file.createdAt }, dateFormat.format(new Date(file.createdAt)))),
+      dateCell(file),
       el('td', {}, access, status ? ' ' : null, status),
       actions,
     );
@@ -635,13 +701,17 @@
 
   // ---------------------------------------------------------------- row actions
 
+  /** For URLs that answer with Content-Disposition: attachment: following one saves the file and leaves the page be. */
+  function followDownload(url) {
+    var link = el('a', { href: url, rel: 'noopener' });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
   function download(file) {
     return graphql(Q.download, { id: file.id }).then(function (data) {
-      // The URL answers with Content-Disposition: attachment, so following it saves the file and leaves the page be.
-      var link = el('a', { href: data.presignedUrl.url, rel: 'noopener' });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      followDownload(data.presignedUrl.url);
     });
   }
 
@@ -731,25 +801,101 @@
     );
   }
 
-  var purging = null;
-  function purge(file) {
-    purging = file;
-    $('confirm-text').textContent = file.originalName + ' is removed from storage and from the list. This cannot be undone.';
+  var confirming = null;
+  /**
+   * The confirm dialog, before what cannot be undone or touches many files at once.
+   * options: { title, text, button, run }; run() returns a promise, and its error
+   * is shown in the dialog, which then stays open.
+   */
+  function confirmAction(options) {
+    confirming = options;
+    $('confirm-title').textContent = options.title;
+    $('confirm-text').textContent = options.text;
+    $('confirm-submit').textContent = options.button;
     openDialog('confirm-dialog', 'confirm-error');
   }
 
-  function confirmPurge(event) {
+  function onConfirm(event) {
     event.preventDefault();
-    graphql(Q.deleteFile, { id: purging.id, hardDelete: true }).then(
-      function () {
-        $('confirm-dialog').close();
-        toast('Deleted ' + purging.originalName + ' for good');
-        loadFiles(false);
+    submitDialog('confirm-dialog', 'confirm-error', confirming.run);
+  }
+
+  var naming = null;
+  /**
+   * One field in a dialog, for a file name or a folder. options: { title, label,
+   * value, hint, button, selectTo (how much of the value to select), run(value) }.
+   */
+  function askName(options) {
+    naming = options;
+    $('name-title').textContent = options.title;
+    $('name-label').textContent = options.label;
+    $('name-hint').textContent = options.hint || '';
+    $('name-hint').hidden = !options.hint;
+    $('name-submit').textContent = options.button;
+    var input = $('name-input');
+    input.value = options.value || '';
+    openDialog('name-dialog', 'name-error');
+    input.focus();
+    input.setSelectionRange(0, options.selectTo === undefined ? input.value.length : options.selectTo);
+  }
+
+  function onName(event) {
+    event.preventDefault();
+    var value = $('name-input').value.trim();
+    submitDialog('name-dialog', 'name-error', function () {
+      return naming.run(value);
+    });
+  }
+
+  /** Runs a dialog's action once (the button waits meanwhile): closes it when done, else shows why not. */
+  function submitDialog(id, errorId, run) {
+    var submit = $(id).querySelector('button[type="submit"]');
+    submit.disabled = true;
+    run()
+      .then(
+        function () {
+          $(id).close();
+        },
+        function (error) {
+          dialogError(errorId, error);
+        },
+      )
+      .then(function () {
+        submit.disabled = false;
+      });
+  }
+
+  function purge(file) {
+    confirmAction({
+      title: 'Delete forever?',
+      text: file.originalName + ' is removed from storage and from the list. This cannot be undone.',
+      button: 'Delete forever',
+      run: function () {
+        return graphql(Q.deleteFile, { id: file.id, hardDelete: true }).then(function () {
+          toast('Deleted ' + file.originalName + ' for good');
+          loadFiles(false);
+        });
       },
-      function (error) {
-        dialogError('confirm-error', error);
+    });
+  }
+
+  /** The name stays a name of the same type: the server refuses another extension, so only the part before it is selected. */
+  function rename(file) {
+    var dot = file.originalName.lastIndexOf('.');
+    askName({
+      title: 'Rename ' + file.originalName,
+      label: 'New name',
+      value: file.originalName,
+      hint: dot > 0 ? 'The extension (' + file.originalName.slice(dot) + ') stays.' : null,
+      button: 'Rename',
+      selectTo: dot > 0 ? dot : undefined,
+      run: function (name) {
+        return graphql(Q.renameFile, { id: file.id, name: name }).then(function (data) {
+          toast('Renamed ' + file.originalName + ' to ' + data.renameFile.originalName);
+          loadFiles(false);
+        });
       },
-    );
+    });
   }
 
   function onRowClick(event) {
@@ -758,13 +904,11 @@
     var file = state.files.get(button.closest('tr').dataset.id);
     if (!file) return;
     var action = button.dataset.action;
-    if (action === 'folder') {
-      $('folder-filter').value = file.folder;
-      return loadFiles(false);
-    }
+    if (action === 'folder') return enterFolder(file.folder);
     if (action === 'edit') return edit(file);
     if (action === 'copy') return copy(file);
     if (action === 'purge') return purge(file);
+    if (action === 'rename') return rename(file);
     var run = { download: download, delete: softDelete, restore: restore, preview: preview }[action];
     button.disabled = true;
     run(file)
