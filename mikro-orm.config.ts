@@ -7,6 +7,7 @@ import { ServerSecret } from './entities/server-secret.entity';
 import { StorageUsageEntity } from './entities/storage-usage.entity';
 import { FolderStatsEntity } from './entities/folder-stats.entity';
 import { ArchiveEntity } from './entities/archive.entity';
+import { FileEventEntity } from './entities/file-event.entity';
 import { migrationsList } from './migrations';
 
 /**
@@ -16,7 +17,7 @@ import { migrationsList } from './migrations';
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     clientUrl,
-    entities: [FileEntity, JobQueueInstance, ServerSecret, StorageUsageEntity, FolderStatsEntity, ArchiveEntity],
+    entities: [FileEntity, JobQueueInstance, ServerSecret, StorageUsageEntity, FolderStatsEntity, ArchiveEntity, FileEventEntity],
     // ts-morph takes seconds to start; decorator metadata is enough.
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],

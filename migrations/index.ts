@@ -6,6 +6,7 @@ import { Migration20261202040306 } from './Migration20261202040306';
 import { Migration20261202042335 } from './Migration20261202042335';
 import { Migration20261202051829 } from './Migration20261202051829';
 import { Migration20261202072223 } from './Migration20261202072223';
+import { Migration20261202073346 } from './Migration20261202073346';
 
 /** Every migration, oldest first. Listed by hand so that no file-system glob is needed at run time. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261202042335', class: Migration20261202042335 },
   { name: 'Migration20261202051829', class: Migration20261202051829 },
   { name: 'Migration20261202072223', class: Migration20261202072223 },
+  { name: 'Migration20261202073346', class: Migration20261202073346 },
 ];

@@ -10,7 +10,11 @@ import cors from 'cors';
 import DataLoader from 'dataloader';
 import express, { type Request, type Response } from 'express';
 import { ArchiveService, ArchiveTokens } from './archives/archive.service';
-import { Authenticator } from './auth/authenticator';
+import { type Actor, Authenticator } from './auth/authenticator';
+import { EventHub } from './events/event-hub';
+import { EventListener } from './events/event-listener';
+import type { FileEventRow } from './events/file-event';
+import { Webhooks } from './events/webhooks';
 import { loadOrCreateDevSecret } from './auth/dev-secret';
 import type { Config } from './config';
 import { connect } from './connections';
@@ -30,6 +34,7 @@ import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
 import { refuseNulCharacters } from './graphql/nul-characters';
 import { RequestBudget, requestCostPlugin } from './graphql/request-cost';
+import { serveSubscriptions } from './graphql/subscriptions';
 import { requestLimitsRule } from './graphql/request-limits';
 import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
@@ -126,7 +131,21 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     };
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
+  const webhooks = new Webhooks(orm, queue, { urls: config.events.webhookUrls, secret: config.events.webhookSecret }, log, metrics);
   await queue.start();
+  const hub = new EventHub(
+    { perConnection: config.events.subscriptionsPerConnection, perUser: config.events.subscriptionsPerUser, bufferedEvents: config.events.subscriptionBufferEvents },
+    metrics,
+  );
+  const readEvents = (sql: string, params: unknown[]) => orm.em.fork().getConnection().execute<FileEventRow[]>(sql, params);
+  const events = new EventListener(config.database.url!, readEvents, (batch) => {
+    for (const event of batch) hub.publish(event);
+    webhooks.requestDispatch();
+  }, log, metrics);
+  await events.start();
+  // A safety net: events whose dispatch failed (the database briefly gone) are queued on the next round.
+  const dispatchSchedule = setInterval(() => webhooks.requestDispatch(), 10_000);
+  dispatchSchedule.unref();
   metrics.watchJobQueue(() => queue.waiting());
 
   const app = express();
@@ -137,12 +156,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   // was read (its declared size too large) may be anything above the limit, so twice the limit, and
   // never under 64 MiB; the 10 s bound of lingering-close.ts holds whatever the size.
   lingeringClose(httpServer, { maxBytes: Math.max(2 * config.upload.maxFileSizeBytes, 64 * 1024 * 1024) });
+  const schema = await buildFileSchema();
+  const formatError = createFormatError(log);
   const apollo = new ApolloServer<Context>({
-    schema: await buildFileSchema(),
+    schema,
     introspection: config.graphiql,
     // "Did you mean "files"?" would list the schema that introspection hides.
     hideSchemaDetailsFromClientErrors: !config.graphiql,
-    formatError: createFormatError(log),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // Apollo Client's BatchHttpLink sends arrays; limitBatch bounds their length.
     allowBatchedHttpRequests: true,
@@ -163,10 +184,9 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   });
   await apollo.start();
 
-  const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
-    const actor = actorOf(res.locals);
+  /** What an operation's resolvers get, over HTTP or a WebSocket (`subscribe`). */
+  const contextFor = (actor: Actor | null, origin: string, subscribe?: Context['subscribe']): Context => {
     const { files, uploads, multipart, usage, folders, trash, archives } = servicesFor();
-    const origin = requestOrigin(req);
     const imageUrl: Context['imageUrl'] = (file, transform, expiresIn) => imageUrls.forFile(origin, file, transform, expiresIn, imageUrlSettings);
     return {
       actor,
@@ -180,16 +200,18 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       archives,
       origin,
       imageUrl,
+      subscribe,
       budget: new RequestBudget(config.graphqlLimits.maxCost),
       loaders: { file: new DataLoader((ids: readonly string[]) => files.findMany(actor, ids)) },
     };
   };
+  const context = async ({ req, res }: { req: Request; res: Response }): Promise<Context> => contextFor(actorOf(res.locals), requestOrigin(req));
 
   // Tokens travel as Authorization headers, never cookies: no credentials, which is what makes `*` safe.
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
     credentials: false,
-    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'Range', 'If-None-Match'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'Range', 'If-None-Match', 'If-Range'],
     exposedHeaders: ['Content-Disposition', 'Content-Range', 'Accept-Ranges', 'ETag'],
     maxAge: 600,
   });
@@ -229,12 +251,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       httpServer.listen(config.port, resolve);
     });
   } catch (error) {
+    clearInterval(dispatchSchedule);
+    await events.stop();
     await apollo.stop();
     await queue.stop();
     await connections.close();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
+  const subscriptions = serveSubscriptions(httpServer, schema, { authenticator, contextFor: (actor, origin, subscribe) => contextFor(actor, origin, subscribe), hub, formatError, log });
   const purgeSchedule = schedulePurge(purger, config.purge.intervalSeconds, log);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -244,7 +269,10 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     metrics,
     async close() {
       clearInterval(purgeSchedule);
+      clearInterval(dispatchSchedule);
       await drain.drain(config.shutdownTimeoutSeconds * 1000);
+      await subscriptions.close();
+      await events.stop();
       await apollo.stop(); // closes the HTTP server
       await queue.stop(config.shutdownTimeoutSeconds * 1000); // lets running jobs finish, within the same bound
       await connections.close();

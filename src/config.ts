@@ -96,6 +96,15 @@ export interface Config {
     /** Renditions rendered at once by one instance; further first requests wait their turn. */
     readonly renderConcurrency: number;
   };
+  /** Live events (API.md, "Live events and webhooks"). */
+  readonly events: {
+    readonly webhookUrls: readonly string[];
+    /** Signs each webhook body (X-Files-Signature); null: unsigned. */
+    readonly webhookSecret: string | null;
+    readonly subscriptionsPerConnection: number;
+    readonly subscriptionsPerUser: number;
+    readonly subscriptionBufferEvents: number;
+  };
   /** ZIP archives (API.md, "Folders, bulk operations and the file lifecycle"): a larger selection is refused when asked for. */
   readonly archives: {
     readonly maxFiles: number;
@@ -257,6 +266,13 @@ export function parseConfig(env: Env): Config {
       maxDimension: read.integer('IMAGE_MAX_DIMENSION', 4096, 1, 16384),
       renderConcurrency: read.integer('IMAGE_RENDER_CONCURRENCY', 2, 1, 64),
     },
+    events: {
+      webhookUrls: webhookUrls(read.list('WEBHOOK_URLS', '')),
+      webhookSecret: read.string('WEBHOOK_SECRET') ?? null,
+      subscriptionsPerConnection: read.integer('SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+      subscriptionsPerUser: read.integer('SUBSCRIPTIONS_PER_USER', 500, 1, 1_000_000),
+      subscriptionBufferEvents: read.integer('SUBSCRIPTION_BUFFER_EVENTS', 1000, 1, 1_000_000),
+    },
     archives: {
       maxFiles: read.integer('ARCHIVE_MAX_FILES', 10_000, 1, 1_000_000),
       maxBytes: read.integer('ARCHIVE_MAX_BYTES', 10 * 2 ** 30, 1, Number.MAX_SAFE_INTEGER),
@@ -278,6 +294,14 @@ export function parseConfig(env: Env): Config {
       allowTokensWithoutExpiry: read.boolean('JWT_ALLOW_NO_EXP', false),
     },
   });
+}
+
+/** Where every event is POSTed: http(s) URLs only. */
+function webhookUrls(urls: readonly string[]): string[] {
+  for (const url of urls) {
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) throw new ConfigError(`WEBHOOK_URLS: not an http(s) URL: "${url}"`);
+  }
+  return [...urls];
 }
 
 function normalizeExtension(extension: string): string {

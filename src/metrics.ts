@@ -82,6 +82,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionsOpen = new Gauge({
+    name: 'graphql_subscriptions_open',
+    help: 'GraphQL subscriptions (fileEvents) open on this instance',
+    registers: [this.registry],
+  });
+
+  readonly slowSubscribers = new Counter({
+    name: 'graphql_subscriptions_closed_slow_total',
+    help: 'Subscription connections closed because their client fell too many events behind',
+    registers: [this.registry],
+  });
+
+  readonly eventsDelivered = new Counter({
+    name: 'file_events_received_total',
+    help: 'File events this instance read from the outbox after their commit (each once), to hand to its subscribers',
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook POSTs, by outcome: delivered (2xx), failed (another status, a timeout or a broken connection: retried with backoff)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly imageRenditions = new Counter({
     name: 'image_renditions_served_total',
     help: 'Image renditions served by the image route, by source: memory (recently served by this instance), stored (rendered before, read from storage) or rendered (on this request)',

@@ -130,7 +130,7 @@ describe('createArchive and GET /archives/:token', () => {
 
   it('refuses ARCHIVE_MAX_FILES, ARCHIVE_MAX_BYTES, ids and a folder at once, or neither, an id twice, and a bad folder, writing nothing to storage', async () => {
     const user = someUser();
-    const files = [];
+    const files: { id: string }[] = [];
     for (let i = 0; i < 6; i++) files.push(await upload(user, `f${i}.png`, 'many'));
     await nothingLeft(server, async () => {
       expect(await gql(user, CREATE, { ids: files.map((f) => f.id) })).toMatchObject({ code: 'BAD_USER_INPUT' });
@@ -141,7 +141,7 @@ describe('createArchive and GET /archives/:token', () => {
       expect(await gql(user, CREATE, { folder: '../many' })).toMatchObject({ code: 'BAD_USER_INPUT' });
       expect(await gql(null as unknown as string, CREATE, { folder: 'many' })).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
-    const big = [];
+    const big: { id: string }[] = [];
     for (let i = 0; i < 3; i++) big.push((await server.upload(user, { name: `big${i}.png`, bytes: pngOfSize(90_000) })).data!.uploadFile);
     expect(await gql(user, CREATE, { ids: big.map((f) => f.id) })).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('ARCHIVE_MAX_BYTES') });
   });

@@ -918,6 +918,284 @@
       });
   }
 
+  // ---------------------------------------------------------------- folders
+
+  function enterFolder(path) {
+    $('folder-filter').value = path;
+    return loadFiles(false);
+  }
+
+  function parentOf(folder) {
+    return folder.slice(0, Math.max(0, folder.lastIndexOf('/')));
+  }
+
+  function lastSegment(folder) {
+    return folder.slice(folder.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * The breadcrumbs at once, then the subfolders of the current folder with their
+   * counts (folders(parent): each counts its whole subtree, the trash left out).
+   */
+  function loadFolders() {
+    var request = ++state.folderRequest;
+    var folder = currentFolder();
+    showBreadcrumbs(folder);
+    $('folder-actions').hidden = !folder;
+    if (state.trash) return Promise.resolve();
+    return graphql(Q.folders, { parent: folder || null }).then(
+      function (data) {
+        if (request !== state.folderRequest) return;
+        $('subfolders').textContent = '';
+        data.folders.forEach(function (subfolder) {
+          $('subfolders').append(subfolderItem(subfolder));
+        });
+      },
+      function (error) {
+        if (request !== state.folderRequest) return;
+        $('subfolders').textContent = '';
+        // A folder still being typed ("a/.") may not be a valid one yet: the list below already says nothing matches.
+        if (error.code !== 'BAD_USER_INPUT') failed(error);
+      },
+    );
+  }
+
+  /** "All files / reports / 2024": every folder above the current one is a way back up. */
+  function showBreadcrumbs(folder) {
+    var trail = el('ol');
+    var crumb = function (label, path, current) {
+      return el('li', {}, current
+        ? el('span', { 'aria-current': 'page' }, label)
+        : el('button', { type: 'button', className: 'linkish', dataset: { path: path } }, label));
+    };
+    // The top level lists every file: the API has no filter for "in no folder".
+    trail.append(crumb('All files', '', !folder));
+    var segments = folder ? folder.split('/') : [];
+    segments.forEach(function (segment, i) {
+      trail.append(crumb(segment, segments.slice(0, i + 1).join('/'), i === segments.length - 1));
+    });
+    $('breadcrumbs').replaceChildren(trail);
+  }
+
+  function subfolderItem(folder) {
+    return el('li', {}, el('button', { type: 'button', className: 'subfolder', dataset: { path: folder.path }, title: 'Open ' + folder.path },
+      el('span', { className: 'subfolder-name' }, folder.name),
+      el('span', { className: 'muted small' }, countText(folder.fileCount) + ' · ' + formatSize(folder.totalBytes)),
+    ));
+  }
+
+  function onFolderClick(event) {
+    var button = event.target.closest('button[data-path]');
+    if (button) enterFolder(button.dataset.path);
+  }
+
+  /** renameFolder moves the whole subtree, and merges into a folder of that name if there is one. */
+  function renameFolder() {
+    var folder = currentFolder();
+    askName({
+      title: 'Rename the folder ' + folder,
+      label: 'New path',
+      value: folder,
+      hint: 'A path moves it too ("archive/' + lastSegment(folder) + '"); a folder that exists already is merged with it.',
+      button: 'Rename',
+      run: function (to) {
+        return graphql(Q.renameFolder, { from: folder, to: to }).then(function (data) {
+          var path = to.replace(/\/+$/, '');
+          toast('Renamed ' + folder + ' to ' + path + ' (' + countText(data.renameFolder) + ')');
+          enterFolder(path);
+        });
+      },
+    });
+  }
+
+  function deleteFolder() {
+    var folder = currentFolder();
+    confirmAction({
+      title: 'Delete the folder ' + folder + '?',
+      text: 'Its files, and those of its subfolders, go to the trash, from where they can be restored.',
+      button: 'Delete folder',
+      run: function () {
+        return graphql(Q.deleteFolder, { folder: folder, hardDelete: false }).then(function (data) {
+          toast(countText(data.deleteFolder) + ' of ' + folder + ' moved to the trash');
+          enterFolder(parentOf(folder));
+        });
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- sort order
+
+  /** A new column starts names A to Z, sizes and dates largest and newest first; the same column again turns it round. */
+  var FIRST_DIRECTION = { NAME: 'ASC', SIZE: 'DESC', CREATED_AT: 'DESC', UPDATED_AT: 'DESC' };
+
+  function sortBy(field) {
+    var direction = state.order.field !== field ? FIRST_DIRECTION[field] : state.order.direction === 'ASC' ? 'DESC' : 'ASC';
+    state.order = { field: field, direction: direction };
+    showOrder();
+    // A cursor belongs to the order it was made in: the list starts again from its first page.
+    loadFiles(false);
+  }
+
+  function showOrder() {
+    document.querySelectorAll('table.files button.sort').forEach(function (button) {
+      delete button.dataset.direction;
+      button.closest('th').removeAttribute('aria-sort');
+    });
+    var active = document.querySelector('table.files button.sort[data-field="' + state.order.field + '"]');
+    active.dataset.direction = state.order.direction;
+    active.closest('th').setAttribute('aria-sort', state.order.direction === 'ASC' ? 'ascending' : 'descending');
+  }
+
+  // ---------------------------------------------------------------- selection and bulk actions
+
+  function showSelection() {
+    var count = state.selected.size;
+    $('bulk-bar').hidden = count === 0;
+    $('selection-count').textContent = count + ' selected';
+    $('select-all').checked = count > 0 && count === state.files.size;
+    $('select-all').indeterminate = count > 0 && count < state.files.size;
+    var view = state.trash ? 'trash' : 'files';
+    document.querySelectorAll('#bulk-bar [data-view]').forEach(function (button) {
+      button.hidden = button.dataset.view !== view;
+    });
+  }
+
+  function onRowSelect(event) {
+    if (!event.target.matches('input.select')) return;
+    var id = event.target.closest('tr').dataset.id;
+    if (event.target.checked) state.selected.add(id);
+    else state.selected.delete(id);
+    showSelection();
+  }
+
+  /** Every row loaded so far ("on this page"), not every file the filter matches. */
+  function selectAll(on) {
+    state.selected.clear();
+    if (on) state.files.forEach(function (file, id) { state.selected.add(id); });
+    document.querySelectorAll('#file-rows input.select').forEach(function (box) {
+      box.checked = on;
+    });
+    showSelection();
+  }
+
+  /**
+   * A bulk call's answer, as the page says errors: "3 files moved to reports", or
+   * what failed and why, "2 of 3 moved to reports; 1 not found".
+   */
+  function reportBulk(result, done) {
+    var total = result.succeeded.length + result.failed.length;
+    if (!result.failed.length) return toast(countText(total) + ' ' + done);
+    var reasons = new Map();
+    result.failed.forEach(function (failure) {
+      var reason = failure.code === 'NOT_FOUND' ? 'not found' : failure.code + ': ' + failure.message;
+      reasons.set(reason, (reasons.get(reason) || 0) + 1);
+    });
+    var parts = [];
+    reasons.forEach(function (count, reason) {
+      parts.push(count + ' ' + reason);
+    });
+    toast(result.succeeded.length + ' of ' + total + ' ' + done + '; ' + parts.join('; '), 'error');
+  }
+
+  /** Runs a bulk mutation on the selection, says how it went, and shows the list as it is now. */
+  function bulk(name, variables, done) {
+    var ids = Array.from(state.selected);
+    return api.bulk(name, ids, variables).then(function (result) {
+      selectAll(false);
+      reportBulk(result, done);
+      loadFiles(false);
+    });
+  }
+
+  function moveSelection() {
+    askName({
+      title: 'Move ' + countText(state.selected.size),
+      label: 'Destination folder',
+      value: currentFolder(),
+      hint: 'Blank: the top level. A folder that does not exist yet is made.',
+      button: 'Move',
+      run: function (folder) {
+        return bulk('moveFiles', { toFolder: folder }, 'moved to ' + (folder.replace(/\/+$/, '') || 'the top level'));
+      },
+    });
+  }
+
+  function purgeSelection() {
+    confirmAction({
+      title: 'Delete forever?',
+      text: 'The ' + countText(state.selected.size) + ' selected are removed from storage and from the trash. This cannot be undone.',
+      button: 'Delete forever',
+      run: function () {
+        return bulk('deleteFiles', { hardDelete: true }, 'deleted for good');
+      },
+    });
+  }
+
+  function onBulkClick(event) {
+    var button = event.target.closest('button[data-bulk]');
+    if (!button) return;
+    var what = button.dataset.bulk;
+    if (what === 'clear') return selectAll(false);
+    if (what === 'move') return moveSelection();
+    if (what === 'purge') return purgeSelection();
+    var run = {
+      delete: function () { return bulk('deleteFiles', { hardDelete: false }, 'moved to the trash'); },
+      restore: function () { return bulk('restoreFiles', {}, 'restored'); },
+      zip: function () { return downloadArchive({ ids: Array.from(state.selected) }, (lastSegment(currentFolder()) || 'files') + '-selection'); },
+    }[what];
+    whileBusy(button, run());
+  }
+
+  /** Disables a button until its work is done; the work's error is shown the usual way. */
+  function whileBusy(button, work) {
+    button.disabled = true;
+    return work.catch(failed).then(function () {
+      button.disabled = false;
+    });
+  }
+
+  // ---------------------------------------------------------------- trash
+
+  /** The trash is a view of its own (status: DELETED) with its own actions; "Show deleted" mixes it into the files instead. */
+  function showTrash(on) {
+    state.trash = on;
+    $('files-heading').textContent = on ? 'Trash' : 'Your files';
+    $('folder-filter').hidden = on;
+    $('show-deleted-option').hidden = on;
+    $('folder-bar').hidden = on;
+    $('subfolders').hidden = on;
+    $('empty-trash').hidden = !on;
+    state.selected.clear();
+    loadFiles(false);
+  }
+
+  function emptyTrash() {
+    confirmAction({
+      title: 'Empty the trash?',
+      text: 'Every file in the trash is removed from storage for good. This cannot be undone.',
+      button: 'Empty trash',
+      run: function () {
+        return graphql(Q.emptyTrash).then(function (data) {
+          toast('Emptied the trash: ' + countText(data.emptyTrash) + ' deleted for good');
+          loadFiles(false);
+        });
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- ZIP archives
+
+  /**
+   * target: { ids } or { folder } (its whole subtree, paths relative to it).
+   * createArchive answers with a short-lived URL of this server that streams the
+   * ZIP as an attachment; files the caller may not read are left out by the server.
+   */
+  function downloadArchive(target, name) {
+    return graphql(Q.createArchive, Object.assign({ name: name + '.zip' }, target)).then(function (data) {
+      followDownload(data.createArchive.url);
+    });
+  }
+
   // ---------------------------------------------------------------- start
 
   function start() {
@@ -989,6 +1267,31 @@
     };
     $('search').addEventListener('input', filterChanged);
     $('folder-filter').addEventListener('input', filterChanged);
+    $('breadcrumbs').addEventListener('click', onFolderClick);
+    $('subfolders').addEventListener('click', onFolderClick);
+    $('rename-folder').addEventListener('click', renameFolder);
+    $('delete-folder').addEventListener('click', deleteFolder);
+    $('folder-zip').addEventListener('click', function (event) {
+      var folder = currentFolder();
+      whileBusy(event.currentTarget, downloadArchive({ folder: folder }, lastSegment(folder)));
+    });
+    document.querySelectorAll('table.files button.sort').forEach(function (button) {
+      button.addEventListener('click', function () {
+        sortBy(button.dataset.field);
+      });
+    });
+    showOrder();
+    $('select-all').addEventListener('change', function (event) {
+      selectAll(event.target.checked);
+    });
+    $('file-rows').addEventListener('change', onRowSelect);
+    $('bulk-bar').addEventListener('click', onBulkClick);
+    document.querySelectorAll('input[name="view"]').forEach(function (radio) {
+      radio.addEventListener('change', function () {
+        showTrash(radio.value === 'trash' && radio.checked);
+      });
+    });
+    $('empty-trash').addEventListener('click', emptyTrash);
     $('show-deleted').addEventListener('change', function () {
       loadFiles(false);
     });
@@ -1002,7 +1305,8 @@
 
     $('edit-form').addEventListener('submit', saveEdit);
     $('copy-form').addEventListener('submit', saveCopy);
-    $('confirm-form').addEventListener('submit', confirmPurge);
+    $('confirm-form').addEventListener('submit', onConfirm);
+    $('name-form').addEventListener('submit', onName);
     document.querySelectorAll('dialog [data-close]').forEach(function (button) {
       button.addEventListener('click', function () {
         button.closest('dialog').close();

@@ -17,7 +17,7 @@ export function isOwnerOrAdmin(actor: Actor | null, file: FileRecord): boolean {
  * public file. Everything else is indistinguishable from a missing file.
  */
 export function canSee(actor: Actor | null, file: FileRecord): boolean {
-  return isOwnerOrAdmin(actor, file) || (file.isPublic && file.status === FileStatus.AVAILABLE);
+  return isOwnerOrAdmin(actor, file) || (file.isPublic && file.status === FileStatus.AVAILABLE && !readsAsDeleted(file));
 }
 
 /** Deleted, or past its expiry (which reads as deleted until the purge removes it). */

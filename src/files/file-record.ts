@@ -76,7 +76,7 @@ export function fileRecord(row: FileRow): FileRecord {
   };
 }
 
-// The parser MikroORM itself uses for timestamptz text.
+// The parser MikroORM itself uses for timestamptz text; a row read as JSON (an event's) has ISO 8601 instead.
 function timestamp(text: string): Date {
-  return parseTimestamp(text) as Date;
+  return (parseTimestamp(text) as Date | null) ?? new Date(text);
 }

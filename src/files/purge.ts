@@ -10,6 +10,7 @@ const PURGE_LOCK = 0x66696c65; // "file"
 const BATCH = 500;
 /** Storage's own leftovers (orphans, unknown multipart uploads) are left alone this long: they may be in flight. */
 const GRACE_MS = 24 * 60 * 60 * 1000;
+const EVENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface PurgeOptions {
   dryRun?: boolean;
@@ -40,6 +41,8 @@ export interface PurgeReport {
   orphanRows: string[];
   /** createArchive rows whose URL has expired (they hold no bytes: the list of files only). */
   expiredArchives: number;
+  /** Outbox rows (file_events) older than a week. */
+  oldEvents: number;
   /** Owners whose storage_usage did not add up to their rows, set right (see reconcileUsage). */
   usageCorrected: string[];
 }
@@ -61,7 +64,7 @@ export class Purger {
   async run(options: PurgeOptions = {}): Promise<PurgeReport> {
     const now = options.now ?? new Date();
     const dryRun = options.dryRun ?? false;
-    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredFiles: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], expiredArchives: 0, usageCorrected: [] };
+    const report: PurgeReport = { skipped: false, dryRun, expiredDeleted: [], expiredQuarantined: [], abandonedProcessing: [], expiredFiles: [], expiredUploads: [], abandonedMultipart: [], orphanObjects: [], orphanRows: [], expiredArchives: 0, oldEvents: 0, usageCorrected: [] };
     // The lock is held by this transaction's connection and released when it ends, however it ends.
     await this.orm.em.fork().transactional(async (em) => {
       const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
@@ -81,6 +84,7 @@ export class Purger {
       report.abandonedMultipart = await this.abortUnclaimedMultipart(em, now, dryRun);
       await this.findOrphans(em, now, report, dryRun || !options.deleteOrphans);
       report.expiredArchives = await this.removeExpiredArchives(em, now, dryRun);
+      report.oldEvents = await this.removeOldEvents(em, now, dryRun);
       report.usageCorrected = await this.reconcileUsage(em, dryRun);
     });
     this.log.info({ event: 'purge_finished', ...counts(report) });
@@ -190,6 +194,14 @@ export class Purger {
     return corrected;
   }
 
+  /** The outbox keeps a week: long enough for every webhook's retries (about a day), and to look back on. */
+  private async removeOldEvents(em: EntityManager, now: Date, dryRun: boolean): Promise<number> {
+    const before = new Date(now.getTime() - EVENT_RETENTION_MS);
+    const sql = dryRun ? 'select count(*)::int as count from file_events where occurred_at < ?' : 'with gone as (delete from file_events where occurred_at < ? returning 1) select count(*)::int as count from gone';
+    const [{ count }] = await em.execute<{ count: number }[]>(sql, [before]);
+    return count;
+  }
+
   private async removeExpiredArchives(em: EntityManager, now: Date, dryRun: boolean): Promise<number> {
     const sql = dryRun ? 'select count(*)::int as count from archives where expires_at < ?' : 'with gone as (delete from archives where expires_at < ? returning 1) select count(*)::int as count from gone';
     const [{ count }] = await em.execute<{ count: number }[]>(sql, [now]);
@@ -216,6 +228,7 @@ function counts(report: PurgeReport) {
     orphanObjects: report.orphanObjects.length,
     orphanRows: report.orphanRows.length,
     expiredArchives: report.expiredArchives,
+    oldEvents: report.oldEvents,
     usageCorrected: report.usageCorrected.length,
   };
 }

@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Actor } from '../auth/authenticator';
 import type { FileRecord } from '../files/file-record';
 import type { ArchiveService } from '../archives/archive.service';
+import type { FileEvent } from '../events/file-event';
 import type { FileService } from '../files/file.service';
 import type { FolderService } from '../files/folders.service';
 import type { TrashService } from '../files/trash.service';
@@ -21,6 +22,8 @@ export interface Context {
   folders: FolderService;
   trash: TrashService;
   archives: ArchiveService;
+  /** Subscriptions only (a WebSocket connection): the events of fileEvents, for these arguments. */
+  subscribe?: (request: { folderPrefix: string | null; fileId: string | null; ownerId: string | null }) => AsyncIterable<FileEvent>;
   /** This request's origin (scheme, host, port), for URLs of this server. */
   origin: string;
   /** The upload rules: the server's, or an UPLOAD_PROFILES profile's. */

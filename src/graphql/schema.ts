@@ -2,6 +2,7 @@ import { assertObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { FileMutationResolver } from '../../resolvers/file-mutation.resolver';
 import { FileResolver } from '../../resolvers/file.resolver';
+import { EventResolver } from '../../resolvers/event.resolver';
 import { FolderResolver } from '../../resolvers/folder.resolver';
 import { TrashResolver } from '../../resolvers/trash.resolver';
 import { MultipartUploadResolver } from '../../resolvers/multipart-upload.resolver';
@@ -13,8 +14,16 @@ import { DateTimeScalar } from './scalars';
 
 export async function buildFileSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver, UsageResolver, FolderResolver, TrashResolver],
+    resolvers: [FileResolver, FileMutationResolver, MultipartUploadResolver, UsageResolver, FolderResolver, TrashResolver, EventResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // TypeGraphQL asks for a PubSub whenever there are subscriptions; fileEvents brings its own
+    // `subscribe` (the EventHub, fed from PostgreSQL), so this one is never used.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('Subscriptions here bring their own subscribe function');
+      },
+    },
     // class-validator rules on the input types run before any resolver.
     validate: { forbidUnknownValues: false },
   });

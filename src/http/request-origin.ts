@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 /**
  * The scheme and host a client used to reach this server, for URLs handed back to
@@ -6,8 +7,10 @@ import type { Request } from 'express';
  * HTTP: X-Forwarded-Proto says what the client saw. Both come from the request,
  * and the URL goes back to the same client: nothing here is trusted for access.
  */
-export function requestOrigin(req: Request): string {
+export function requestOrigin(req: IncomingMessage & { protocol?: string }): string {
   const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase();
-  const scheme = forwarded === 'https' || forwarded === 'http' ? forwarded : req.protocol;
+  // Express's req.protocol; a WebSocket upgrade is a bare IncomingMessage.
+  const own = req.protocol ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
+  const scheme = forwarded === 'https' || forwarded === 'http' ? forwarded : own;
   return `${scheme}://${req.headers.host ?? 'localhost'}`;
 }
