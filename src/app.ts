@@ -131,7 +131,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     };
   };
   registerProcessingJobs(queue, { scope, storage, pass, images, log });
-  const webhooks = new Webhooks(orm, queue, { urls: config.events.webhookUrls, secret: config.events.webhookSecret }, log, metrics);
+  const webhooks = new Webhooks(orm, queue, { urls: config.events.webhookUrls, secret: config.events.webhookSecret, timeoutSeconds: config.events.webhookTimeoutSeconds }, log, metrics);
   await queue.start();
   const hub = new EventHub(
     { perConnection: config.events.subscriptionsPerConnection, perUser: config.events.subscriptionsPerUser, bufferedEvents: config.events.subscriptionBufferEvents },
@@ -141,7 +141,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const events = new EventListener(config.database.url!, readEvents, (batch) => {
     for (const event of batch) hub.publish(event);
     webhooks.requestDispatch();
-  }, log, metrics);
+  }, () => hub.size > 0 || webhooks.enabled, log, metrics);
   await events.start();
   // A safety net: events whose dispatch failed (the database briefly gone) are queued on the next round.
   const dispatchSchedule = setInterval(() => webhooks.requestDispatch(), 10_000);

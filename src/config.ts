@@ -101,6 +101,8 @@ export interface Config {
     readonly webhookUrls: readonly string[];
     /** Signs each webhook body (X-Files-Signature); null: unsigned. */
     readonly webhookSecret: string | null;
+    /** How long a receiver may take to answer before the attempt counts as failed (and is retried). */
+    readonly webhookTimeoutSeconds: number;
     readonly subscriptionsPerConnection: number;
     readonly subscriptionsPerUser: number;
     readonly subscriptionBufferEvents: number;
@@ -269,6 +271,7 @@ export function parseConfig(env: Env): Config {
     events: {
       webhookUrls: webhookUrls(read.list('WEBHOOK_URLS', '')),
       webhookSecret: read.string('WEBHOOK_SECRET') ?? null,
+      webhookTimeoutSeconds: read.integer('WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300),
       subscriptionsPerConnection: read.integer('SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriptionsPerUser: read.integer('SUBSCRIPTIONS_PER_USER', 500, 1, 1_000_000),
       subscriptionBufferEvents: read.integer('SUBSCRIPTION_BUFFER_EVENTS', 1000, 1, 1_000_000),

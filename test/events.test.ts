@@ -22,8 +22,9 @@ const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  server = await startTestServer({ SUBSCRIPTIONS_PER_CONNECTION: '5', SUBSCRIPTIONS_PER_USER: '8', SUBSCRIPTION_BUFFER_EVENTS: '20', WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET });
-  other = await startTestServer({ WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET }, { shareWith: server });
+  const webhooks = { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET, WEBHOOK_TIMEOUT_SECONDS: '1' };
+  server = await startTestServer({ SUBSCRIPTIONS_PER_CONNECTION: '5', SUBSCRIPTIONS_PER_USER: '8', SUBSCRIPTION_BUFFER_EVENTS: '20', ...webhooks });
+  other = await startTestServer(webhooks, { shareWith: server });
 });
 afterAll(async () => {
   await other.stop();
@@ -51,6 +52,8 @@ function connect(instance: TestServer, authorization: string | undefined): { cli
     connectionParams: authorization === undefined ? {} : { Authorization: authorization },
     lazy: false,
     retryAttempts: 0,
+    // The close is what the tests look at (closed, below): not an error to print.
+    onNonLazyError: () => undefined,
     on: { closed: (event) => onClosed((event as { code: number }).code), connected: () => onConnected() },
   });
   return { client, closed, connected };
@@ -126,7 +129,10 @@ describe('fileEvents', () => {
     const user = someUser();
     const { client } = await connectAs(server, user);
     const reports = await follow(client, { folderPrefix: 'reports' });
+    const everything = await follow(client);
     const one = await upload(server, user, 'a.pdf', 'photos');
+    // Events reach an instance a moment after their commit: the file's CREATED is in before following it alone.
+    await until(() => everything.events.length === 1);
     const byFile = await follow(client, { fileId: one.id });
     await upload(server, user, 'b.pdf', 'reports/2024');
     await ask(server, user, `mutation ($ids: [ID!]!) { moveFiles(ids: $ids, toFolder: "reports") { succeeded } }`, { ids: [one.id] });
@@ -299,6 +305,16 @@ describe('webhooks', () => {
     await until(() => receiver.received.find((body) => body.file.id === file.id), 20_000);
     expect(receiver.dropped).toBeGreaterThanOrEqual(1);
   });
+
+  it('retries a receiver that hangs past WEBHOOK_TIMEOUT_SECONDS, and the upload did not wait for it', async () => {
+    const user = someUser();
+    receiver.hangNext(1);
+    const started = Date.now();
+    const file = await upload(server, user, 'hung.pdf');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await until(() => receiver.received.find((body) => body.file.id === file.id), 20_000);
+    expect(receiver.hung).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('shutdown', () => {
@@ -334,8 +350,10 @@ interface WebhookReceiver {
   raw: { body: string; signature: string | undefined }[];
   failures: number;
   dropped: number;
+  hung: number;
   failNext(n: number): void;
   dropNext(n: number): void;
+  hangNext(n: number): void;
   close(): Promise<void>;
 }
 
@@ -343,11 +361,17 @@ interface WebhookReceiver {
 async function startReceiver(): Promise<WebhookReceiver> {
   let fail = 0;
   let drop = 0;
-  const state = { received: [] as any[], raw: [] as WebhookReceiver['raw'], failures: 0, dropped: 0 };
+  let hang = 0;
+  const state = { received: [] as any[], raw: [] as WebhookReceiver['raw'], failures: 0, dropped: 0, hung: 0 };
   const httpServer = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (hang > 0) {
+        hang--;
+        state.hung++;
+        return; // never answers
+      }
       if (drop > 0) {
         drop--;
         state.dropped++;
@@ -369,6 +393,10 @@ async function startReceiver(): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/hooks`,
     failNext: (n: number) => void (fail = n),
     dropNext: (n: number) => void (drop = n),
-    close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+    hangNext: (n: number) => void (hang = n),
+    close: () => {
+      httpServer.closeAllConnections();
+      return new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
   });
 }

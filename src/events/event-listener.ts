@@ -32,6 +32,8 @@ export class EventListener {
     private readonly databaseUrl: string,
     private readonly read: ReadEvents,
     private readonly deliver: (events: FileEvent[]) => void,
+    /** Whether anyone here wants events now (subscribers, webhooks): if not, a notification costs no read. */
+    private readonly wanted: () => boolean,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
@@ -85,10 +87,12 @@ export class EventListener {
 
   private async readTransaction(xid: string): Promise<void> {
     this.lastHeard = Date.now();
+    if (!this.wanted()) return;
     this.hand(await this.read('select * from file_events where xid = ?::xid8 order by seq', [xid]));
   }
 
   private async catchUp(since: Date): Promise<void> {
+    if (!this.wanted()) return;
     this.hand(await this.read('select * from file_events where occurred_at >= ? order by seq', [since]));
   }
 

@@ -13,12 +13,12 @@ export const DELIVER_WEBHOOK = 'deliver-webhook';
  * after the change. Then it gives up.
  */
 const MAX_ATTEMPTS = 14;
-const TIMEOUT_MS = 10_000;
 const BATCH = 200;
 
 export interface WebhookSettings {
   urls: readonly string[];
   secret: string | null;
+  timeoutSeconds: number;
 }
 
 interface WebhookJob {
@@ -53,11 +53,21 @@ export class Webhooks {
     queue.work<WebhookJob>(DELIVER_WEBHOOK, (job) => this.deliver(job));
   }
 
+  get enabled(): boolean {
+    return this.settings.urls.length > 0;
+  }
+
   private dispatching: Promise<void> | null = null;
   private again = false;
 
-  /** A dispatch soon: one at a time, and one more if asked for while it ran (events committed meanwhile). */
+  /**
+   * A dispatch soon: one at a time, and one more if asked for while it ran (events
+   * committed meanwhile). Without WEBHOOK_URLS, nothing: the outbox keeps its
+   * rows undispatched, and an instance that has URLs sends them (up to the
+   * outbox's week of retention), as it would after an outage.
+   */
   requestDispatch(): void {
+    if (!this.enabled) return;
     if (this.dispatching) {
       this.again = true;
       return;
@@ -73,7 +83,7 @@ export class Webhooks {
       });
   }
 
-  /** Queues the outbox's undispatched events (with no URL configured, only marks them). */
+  /** Queues the outbox's undispatched events. */
   async dispatch(): Promise<void> {
     for (;;) {
       const queued = await this.orm.em.fork().transactional(async (em) => {
@@ -105,7 +115,7 @@ export class Webhooks {
     if (this.settings.secret) headers['x-files-signature'] = signature(this.settings.secret, body);
     const started = Date.now();
     try {
-      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'manual' });
+      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.settings.timeoutSeconds * 1000), redirect: 'manual' });
       await response.body?.cancel();
       if (response.status < 200 || response.status > 299) throw new Error(`the receiver answered ${response.status}`);
     } catch (error) {
