@@ -34,7 +34,7 @@ import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
 import { refuseNulCharacters } from './graphql/nul-characters';
 import { RequestBudget, requestCostPlugin } from './graphql/request-cost';
-import { serveSubscriptions } from './graphql/subscriptions';
+import { refuseSubscriptionsOverHttp, serveSubscriptions } from './graphql/subscriptions';
 import { requestLimitsRule } from './graphql/request-limits';
 import { buildFileSchema } from './graphql/schema';
 import { actorOf, authenticate } from './http/authenticate';
@@ -157,6 +157,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   // never under 64 MiB; the 10 s bound of lingering-close.ts holds whatever the size.
   lingeringClose(httpServer, { maxBytes: Math.max(2 * config.upload.maxFileSizeBytes, 64 * 1024 * 1024) });
   const schema = await buildFileSchema();
+  const validationRules = [requestLimitsRule(config.graphqlLimits)];
   const formatError = createFormatError(log);
   const apollo = new ApolloServer<Context>({
     schema,
@@ -167,7 +168,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     includeStacktraceInErrorResponses: false,
     // Apollo Client's BatchHttpLink sends arrays; limitBatch bounds their length.
     allowBatchedHttpRequests: true,
-    validationRules: [requestLimitsRule(config.graphqlLimits)],
+    validationRules,
     // main.ts owns the signals: it stops the app, then the embedded services, in order.
     stopOnTerminationSignals: false,
     // GraphiQL is served by webRouter, from installed packages: Apollo's own page loads from a CDN.
@@ -179,6 +180,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(metrics),
       refuseNulCharacters(),
+      refuseSubscriptionsOverHttp(),
       requestCostPlugin(),
     ],
   });
@@ -259,7 +261,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const subscriptions = serveSubscriptions(httpServer, schema, { authenticator, contextFor: (actor, origin, subscribe) => contextFor(actor, origin, subscribe), hub, formatError, log });
+  const subscriptions = serveSubscriptions(httpServer, schema, { authenticator, contextFor, hub, formatError, validationRules, log });
   const purgeSchedule = schedulePurge(purger, config.purge.intervalSeconds, log);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -275,8 +275,18 @@ describe('connections without a valid token', () => {
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
+  it('validates a subscription as an HTTP request is validated (depth)', async () => {
+    const { client } = await connectAs(server, someUser());
+    const deep = `subscription { fileEvents { file { ${'copiedFrom { '.repeat(12)}id${' }'.repeat(12)} } } }`;
+    const errors: Received['errors'] = [];
+    client.subscribe({ query: deep }, { next: () => undefined, error: (error) => errors.push(...(error as Received['errors'])), complete: () => undefined });
+    await until(() => errors.length > 0);
+    expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('nested') });
+    await client.dispose();
+  });
+
   it('answers a subscription sent over HTTP with a clear error', async () => {
-    expect(await ask(server, someUser(), 'subscription { fileEvents { id } }')).toMatchObject({ code: expect.any(String) });
+    expect(await ask(server, someUser(), 'subscription { fileEvents { id } }')).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('WebSocket') });
   });
 });
 

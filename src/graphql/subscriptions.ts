@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, specifiedRules, type ValidationRule, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
@@ -46,6 +47,8 @@ export function serveSubscriptions(
     contextFor(actor: Actor, origin: string, subscribe: NonNullable<Context['subscribe']>): Context;
     hub: EventHub;
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+    /** The rules HTTP requests are validated with beyond GraphQL's own (depth, aliases: request-limits.ts). */
+    validationRules: readonly ValidationRule[];
     log: Logger;
   },
 ): SubscriptionServer {
@@ -55,6 +58,7 @@ export function serveSubscriptions(
   const server = useServer<Record<string, unknown> | undefined, Connection>(
     {
       schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...deps.validationRules]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.Authorization ?? params.authorization;
@@ -96,6 +100,20 @@ export function serveSubscriptions(
     async close() {
       for (const socket of wss.clients) socket.close(1001, 'The server is shutting down');
       await server.dispose();
+    },
+  };
+}
+
+/** Apollo would run a subscription sent over HTTP as a query, and fail inside it: it is the client's mistake. */
+export function refuseSubscriptionsOverHttp(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError('Subscriptions are served over WebSocket (the graphql-ws protocol) on /graphql', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        },
+      };
     },
   };
 }
