@@ -123,9 +123,10 @@ describe('cursors the server did not write are BAD_USER_INPUT (item 2)', () => {
 });
 
 describe('requests GraphQL itself refuses are BAD_USER_INPUT, not internal errors (items 3, 4)', () => {
-  it('a subscription operation (there are no subscriptions yet)', async () => {
+  it('a subscription operation over HTTP, of an unknown field or of fileEvents (served over WebSocket)', async () => {
     const since = log.length;
     expect(codeOf(await post({ query: 'subscription { x }' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await post({ query: 'subscription { fileEvents { id } }' }))).toBe('BAD_USER_INPUT');
     expect(alarmsSince(since)).toEqual([]);
   });
 
