@@ -33,6 +33,9 @@ export class FileEvent {
 
   @Field(() => FileType, { description: 'The file as it stands after the change' })
   file: FileRecord;
+
+  @Field(() => String, { nullable: true, description: 'MOVED: the folder the file left (null: the top level, or another type)' })
+  previousFolder: string | null;
 }
 
 /** Live events over graphql-ws, on the same /graphql path (src/graphql/subscriptions.ts). */

@@ -303,6 +303,8 @@ export function parseConfig(env: Env): Config {
 function webhookUrls(urls: readonly string[]): string[] {
   for (const url of urls) {
     if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) throw new ConfigError(`WEBHOOK_URLS: not an http(s) URL: "${url}"`);
+    // fetch refuses credentials in a URL: every delivery would fail, for a day.
+    if (new URL(url).username || new URL(url).password) throw new ConfigError(`WEBHOOK_URLS: a URL may not hold credentials (user:password@): ${new URL(url).host}`);
   }
   return [...urls];
 }

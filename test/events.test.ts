@@ -6,6 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { fixtures } from './support/fixtures';
+import { parseConfig } from '../src/config';
 import { ask } from './support/answers';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -33,10 +34,10 @@ afterAll(async () => {
 });
 
 const EVENTS = `subscription ($folderPrefix: String, $fileId: ID, $ownerId: ID) {
-  fileEvents(folderPrefix: $folderPrefix, fileId: $fileId, ownerId: $ownerId) { id type occurredAt file { id originalName folder status } } }`;
+  fileEvents(folderPrefix: $folderPrefix, fileId: $fileId, ownerId: $ownerId) { id type occurredAt previousFolder file { id originalName folder status } } }`;
 
 interface Received {
-  events: { id: string; type: string; file: { id: string; originalName: string; folder: string | null; status: string } }[];
+  events: { id: string; type: string; previousFolder: string | null; file: { id: string; originalName: string; folder: string | null; status: string } }[];
   errors: { message: string; extensions?: { code?: string } }[];
 }
 
@@ -144,7 +145,7 @@ describe('fileEvents', () => {
       ['MOVED', 'a.pdf', 'reports'],
       ['MOVED', 'a.pdf', 'photos'],
     ]);
-    expect(byFile.events.map((event) => event.type)).toEqual(['MOVED', 'MOVED']);
+    expect(byFile.events.map((event) => [event.type, event.previousFolder])).toEqual([['MOVED', 'photos'], ['MOVED', 'reports']]);
     await client.dispose();
   });
 
@@ -185,6 +186,21 @@ describe('fileEvents', () => {
     await second.dispose();
   });
 
+  it('keeps a client that reads through a burst larger than its buffer (one change of many files)', async () => {
+    const user = someUser();
+    const { client, closed } = await connectAs(server, user);
+    let closedWith: number | null = null;
+    void closed.then((code) => (closedWith = code));
+    const files = [];
+    for (let i = 0; i < 30; i++) files.push(await upload(server, user, `b${i}.pdf`, 'burst'));
+    const all = await follow(client);
+    await ask(server, user, 'mutation { renameFolder(from: "burst", to: "moved") }');
+    await until(() => all.events.length >= 30);
+    expect(all.events.every((event) => event.type === 'MOVED' && event.previousFolder === 'burst')).toBe(true);
+    expect(closedWith).toBeNull();
+    await client.dispose();
+  });
+
   it('closes the connection of a client that stops reading, once its buffer is full', async () => {
     const user = someUser();
     const files = [];
@@ -208,7 +224,7 @@ describe('fileEvents', () => {
       await ask(server, user, `mutation ($ids: [ID!]!, $to: String!) { moveFiles(ids: $ids, toFolder: $to) { succeeded } }`, { ids: files.map((f) => f.id), to: `round${round}` });
     }
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await closed).toBe(4429);
+    expect(await closed).toBe(1008);
     expect(await metric(server, 'graphql_subscriptions_closed_slow_total')).toBeGreaterThanOrEqual(1);
   });
 
@@ -291,6 +307,10 @@ describe('connections without a valid token', () => {
 });
 
 describe('webhooks', () => {
+  it.each([['not a URL', 'nope'], ['another scheme', 'ftp://example.com/hook'], ['credentials in the URL', 'https://user:secret@example.com/hook']])('refuses WEBHOOK_URLS with %s at start-up', (_case, url) => {
+    expect(() => parseConfig({ WEBHOOK_URLS: url })).toThrow(/^WEBHOOK_URLS: /);
+  });
+
   it('POSTs every event, signed, at least once, without blocking the change; a 500 is retried', async () => {
     const user = someUser();
     receiver.failNext(1);

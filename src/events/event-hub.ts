@@ -16,8 +16,16 @@ export interface SubscriberConnection {
   close(code: number, reason: string): void;
 }
 
-/** 4xxx codes are the application's own (RFC 6455, 7.4.2); graphql-ws uses 44xx for its own. */
-export const SLOW_CONSUMER_CLOSE = 4429;
+/**
+ * RFC 6455's "policy violation": graphql-ws keeps the 44xx codes for its own
+ * (4429 is its "too many initialisation requests"), and its client reconnects
+ * after this one, as a client that fell behind should (then re-reads its list).
+ */
+export const SLOW_CONSUMER_CLOSE = 1008;
+/** A burst (one transaction's events) may fill the buffer at once: a client is only slow if it has not drained it meanwhile. */
+const STALL_MS = 2000;
+/** However fast the client, no more than this many buffers' worth wait in memory for it. */
+const HARD_LIMIT_FACTOR = 10;
 
 interface Subscriber {
   userId: string;
@@ -57,6 +65,8 @@ export class EventHub {
     if (ofUser >= this.limits.perUser) throw Errors.badInput(`At most ${this.limits.perUser} subscriptions per user (SUBSCRIPTIONS_PER_USER)`);
 
     const queue: FileEvent[] = [];
+    /** When the queue last became non-empty: how long the client has left events waiting. */
+    let backlogSince = 0;
     let waiting: ((result: IteratorResult<FileEvent>) => void) | null = null;
     let done = false;
     const end = (): IteratorResult<FileEvent> => {
@@ -80,13 +90,17 @@ export class EventHub {
         if (waiting) {
           waiting({ value: event, done: false });
           waiting = null;
-        } else if (queue.length < this.limits.bufferedEvents) {
-          queue.push(event);
-        } else {
+          return;
+        }
+        const full = queue.length >= this.limits.bufferedEvents;
+        if ((full && Date.now() - backlogSince >= STALL_MS) || queue.length >= HARD_LIMIT_FACTOR * this.limits.bufferedEvents) {
           this.metrics.slowSubscribers.inc();
           end();
-          connection.close(SLOW_CONSUMER_CLOSE, `The client fell ${this.limits.bufferedEvents} events behind`);
+          connection.close(SLOW_CONSUMER_CLOSE, `The client fell ${queue.length} events behind`);
+          return;
         }
+        if (!queue.length) backlogSince = Date.now();
+        queue.push(event);
       },
     };
     this.subscribers.add(subscriber);

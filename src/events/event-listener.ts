@@ -9,6 +9,8 @@ const REMEMBERED = 50_000;
 const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
 /** How far before a lost connection a catch-up reads: transactions that committed around the loss. */
 const CATCH_UP_MARGIN_MS = 60_000;
+/** Events read at once: a renameFolder of 100 000 files is read, and handed on, a page at a time. */
+const PAGE = 1000;
 
 export type ReadEvents = (sql: string, params: unknown[]) => Promise<FileEventRow[]>;
 
@@ -88,12 +90,22 @@ export class EventListener {
   private async readTransaction(xid: string): Promise<void> {
     this.lastHeard = Date.now();
     if (!this.wanted()) return;
-    this.hand(await this.read('select * from file_events where xid = ?::xid8 order by seq', [xid]));
+    for (let after = 0; ; ) {
+      const rows = await this.read('select * from file_events where xid = ?::xid8 and seq > ? order by seq limit ?', [xid, after, PAGE]);
+      this.hand(rows);
+      if (rows.length < PAGE) return;
+      after = Number(rows.at(-1)!.seq);
+    }
   }
 
   private async catchUp(since: Date): Promise<void> {
     if (!this.wanted()) return;
-    this.hand(await this.read('select * from file_events where occurred_at >= ? order by seq', [since]));
+    for (let after = 0; ; ) {
+      const rows = await this.read('select * from file_events where occurred_at >= ? and seq > ? order by seq limit ?', [since, after, PAGE]);
+      this.hand(rows);
+      if (rows.length < PAGE) return;
+      after = Number(rows.at(-1)!.seq);
+    }
   }
 
   private hand(rows: FileEventRow[]): void {

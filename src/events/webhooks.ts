@@ -120,10 +120,15 @@ export class Webhooks {
       if (response.status < 200 || response.status > 299) throw new Error(`the receiver answered ${response.status}`);
     } catch (error) {
       this.metrics.webhookDeliveries.inc({ outcome: 'failed' });
-      this.log.warn({ event: 'webhook_failed', eventId: event.id, url, durationMs: Date.now() - started, err: error });
+      this.log.warn({ event: 'webhook_failed', eventId: event.id, target: receiverOf(url), durationMs: Date.now() - started, err: error });
       throw error; // the queue retries it, with backoff
     }
     this.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
-    this.log.info({ event: 'webhook_delivered', eventId: event.id, type: event.type, url, durationMs: Date.now() - started });
+    this.log.info({ event: 'webhook_delivered', eventId: event.id, type: event.type, target: receiverOf(url), durationMs: Date.now() - started });
   }
+}
+
+/** A receiver as logs name it: its host, never its path or query (which often hold a token). */
+function receiverOf(url: string): string {
+  return new URL(url).host;
 }

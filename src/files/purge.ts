@@ -197,6 +197,9 @@ export class Purger {
   /** The outbox keeps a week: long enough for every webhook's retries (about a day), and to look back on. */
   private async removeOldEvents(em: EntityManager, now: Date, dryRun: boolean): Promise<number> {
     const before = new Date(now.getTime() - EVENT_RETENTION_MS);
+    const [{ undispatched }] = await em.execute<{ undispatched: number }[]>('select count(*)::int as undispatched from file_events where occurred_at < ? and not dispatched', [before]);
+    // Without WEBHOOK_URLS on any instance, nothing dispatches: say what no webhook will ever carry.
+    if (undispatched) this.log.info({ event: 'events_never_dispatched', count: undispatched, dryRun, by: 'purge', note: 'removed from the outbox a week after they occurred, never queued for webhooks' });
     const sql = dryRun ? 'select count(*)::int as count from file_events where occurred_at < ?' : 'with gone as (delete from file_events where occurred_at < ? returning 1) select count(*)::int as count from gone';
     const [{ count }] = await em.execute<{ count: number }[]>(sql, [before]);
     return count;
