@@ -89,19 +89,17 @@ export class EventListener {
 
   private async readTransaction(xid: string): Promise<void> {
     this.lastHeard = Date.now();
-    if (!this.wanted()) return;
-    for (let after = 0; ; ) {
-      const rows = await this.read('select * from file_events where xid = ?::xid8 and seq > ? order by seq limit ?', [xid, after, PAGE]);
-      this.hand(rows);
-      if (rows.length < PAGE) return;
-      after = Number(rows.at(-1)!.seq);
-    }
+    if (this.wanted()) await this.handAll('xid = ?::xid8', [xid]);
   }
 
   private async catchUp(since: Date): Promise<void> {
-    if (!this.wanted()) return;
+    if (this.wanted()) await this.handAll('occurred_at >= ?', [since]);
+  }
+
+  /** The events matching `where`, in seq order, a page at a time. */
+  private async handAll(where: string, params: unknown[]): Promise<void> {
     for (let after = 0; ; ) {
-      const rows = await this.read('select * from file_events where occurred_at >= ? and seq > ? order by seq limit ?', [since, after, PAGE]);
+      const rows = await this.read(`select * from file_events where ${where} and seq > ? order by seq limit ?`, [...params, after, PAGE]);
       this.hand(rows);
       if (rows.length < PAGE) return;
       after = Number(rows.at(-1)!.seq);
