@@ -166,6 +166,31 @@ describe('fileEvents', () => {
     await adminClient.dispose();
   });
 
+  it('computes an event once for subscribers who see it alike, never across what they may see', async () => {
+    const owner = someUser();
+    const other = someUser();
+    const source = (await server.upload(other, { name: 'shared.pdf', bytes: fixtures.pdf }, { isPublic: true })).data!.uploadFile;
+    const copy = (await ask(server, owner, 'mutation ($id: ID!) { copyFile(id: $id) { id } }', { id: source.id })).data.copyFile;
+    await ask(server, other, 'mutation ($id: ID!) { updateFile(id: $id, input: { isPublic: false }) { id } }', { id: source.id });
+    // The same document and variables for all three: only who they are tells them apart.
+    const query = 'subscription ($fileId: ID) { fileEvents(fileId: $fileId) { file { id copiedFrom { id } } } }';
+    const seen: Record<string, any[]> = { owner: [], owner2: [], admin: [] };
+    const clients = [];
+    for (const [who, as] of [['owner', owner], ['owner2', owner], ['admin', 'watching-admin']] as const) {
+      const { client } = await connectAs(server, as, { admin: who === 'admin' });
+      clients.push(client);
+      client.subscribe<any>({ query, variables: { fileId: copy.id } }, { next: (r) => seen[who].push(r.data?.fileEvents), error: () => undefined, complete: () => undefined });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await ask(server, owner, 'mutation ($id: ID!) { updateFile(id: $id, input: { description: "x" }) { id } }', { id: copy.id });
+    await until(() => seen.owner.length && seen.owner2.length && seen.admin.length);
+    // The source is private now: its owner's copy cannot show it to the copier, but an administrator sees it.
+    expect(seen.owner[0]).toEqual({ file: { id: copy.id, copiedFrom: null } });
+    expect(seen.owner2[0]).toEqual(seen.owner[0]);
+    expect(seen.admin[0]).toEqual({ file: { id: copy.id, copiedFrom: { id: source.id } } });
+    for (const client of clients) await client.dispose();
+  });
+
   it('bounds subscriptions per connection and per user, with a clear error', async () => {
     const user = someUser();
     const { client } = await connectAs(server, user);

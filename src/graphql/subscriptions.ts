@@ -11,6 +11,7 @@ import type { EventHub, SubscriberConnection } from '../events/event-hub';
 import { requestOrigin } from '../http/request-origin';
 import type { Logger } from '../logger';
 import type { Context } from './context';
+import { sharedSubscribe } from './shared-execution';
 
 /** Longer than any client's message needs to be: a subscription document and its variables. */
 const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -58,6 +59,7 @@ export function serveSubscriptions(
   const server = useServer<Record<string, unknown> | undefined, Connection>(
     {
       schema,
+      subscribe: sharedSubscribe(),
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...deps.validationRules]),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
