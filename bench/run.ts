@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureArchives } from './archives.bench';
 import type { BenchContext } from './bench-context';
 import { forkChild } from './child-process';
 import { externalScratch } from './external-services';
@@ -9,6 +10,7 @@ import { freePort } from './free-port';
 import { GraphQLClient, signToken } from './graphql-client';
 import { measureFolders } from './folders.bench';
 import { measureImages } from './images.bench';
+import { measureEvents } from './events.bench';
 import { measureMemory } from './memory.bench';
 import { measureProcessing } from './processing.bench';
 import { measureQuotas } from './quotas.bench';
@@ -21,7 +23,7 @@ import { measureSqlPerList } from './sql-count.bench';
 import { measureTransferSpeed } from './transfer-speed.bench';
 
 /**
- * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,quotas,folders,archives,scale] [--separate-s3] [--keep]
+ * npm run bench -- [--quick] [--only memory,transfer,rates,sql,processing,images,quotas,events,folders,archives,scale] [--separate-s3] [--keep]
  *
  * Starts the server as `npm start` does (embedded PostgreSQL and S3 unless
  * DATABASE_URL / S3 variables are set) in a child process, runs the benchmarks
@@ -37,11 +39,16 @@ const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) =
   processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },
   images: { metrics: ['image_first_render_ms', 'rendition_vs_presigned_get', 'list_imageurl_cpu_ratio', 'rss_20_first_renders_mb'], run: measureImages },
   quotas: { metrics: ['quota_upload_vs_none', 'quota_request_upload_rps', 'quota_race_100'], run: measureQuotas },
+  events: {
+    metrics: ['events_latency_p50_ms', 'events_latency_p99_ms', 'events_fanout_1000x100_ms', 'events_fanout_rss_mb', 'events_upload_with_1000_subscribers'],
+    run: measureEvents,
+  },
   // Before scale: it grows the table to a million rows of its own owners and removes them at the end.
   folders: {
     metrics: ['folders_1m_vs_10k', 'sort_created_at_desc_1m_vs_10k', 'sort_updated_at_desc_1m_vs_10k', 'sort_name_desc_1m_vs_10k', 'sort_name_asc_1m_vs_10k', 'sort_size_desc_1m_vs_10k', 'rename_folder_10k_ms'],
     run: measureFolders,
   },
+  archives: { metrics: ['archive_vs_presigned_get', 'archive_rss_1g_vs_10m'], run: measureArchives },
   // Last: it leaves a million rows behind.
   scale: { metrics: ['scale_1m_vs_10k'], run: measureScale },
 };

@@ -286,7 +286,7 @@ describe('the file manager’s folders', () => {
     await dialog.locator('#name-hint', { hasText: 'The extension (.txt) stays.' }).waitFor();
     await field.fill('plan.pdf');
     await dialog.getByRole('button', { name: 'Rename' }).click();
-    await expect(dialog.locator('#name-error').textContent()).resolves.toMatch(/^BAD_USER_INPUT: /);
+    await dialog.locator('#name-error', { hasText: /^BAD_USER_INPUT: / }).waitFor();
     expect(await dialog.evaluate((node: HTMLDialogElement) => node.open)).toBe(true);
     await field.fill('plan-final.txt');
     await dialog.getByRole('button', { name: 'Rename' }).click();

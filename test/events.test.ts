@@ -249,7 +249,7 @@ describe('fileEvents', () => {
       await ask(server, user, `mutation ($ids: [ID!]!, $to: String!) { moveFiles(ids: $ids, toFolder: $to) { succeeded } }`, { ids: files.map((f) => f.id), to: `round${round}` });
     }
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await closed).toBe(1008);
+    expect(await closed).toBe(1013);
     expect(await metric(server, 'graphql_subscriptions_closed_slow_total')).toBeGreaterThanOrEqual(1);
   });
 

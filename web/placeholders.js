@@ -1,12 +1,11 @@
-// Blurhash placeholders for the file manager's thumbnails: a module, since blurhash
-// ships as one (served from the installed package). app.js is a classic script and
-// uses window.blurhashDataUrl when it is there; until it loads, thumbnails simply
-// start blank.
+// Blurhash placeholders for the list's thumbnails, painted while the rendition
+// loads, with the decoder of the blurhash package (served from the installed package).
 import { decode } from '/web/vendor/blurhash.mjs';
 
 var SIZE = 16; // a blurhash is a few colours: 16 pixels a side is plenty, the browser smooths the rest
 
-window.blurhashDataUrl = function (hash) {
+/** A data: URL of the picture a blurhash describes, or null if it is not one. */
+export function blurhashDataUrl(hash) {
   try {
     var canvas = document.createElement('canvas');
     canvas.width = SIZE;
@@ -17,6 +16,6 @@ window.blurhashDataUrl = function (hash) {
     context.putImageData(image, 0, 0);
     return canvas.toDataURL();
   } catch (invalid) {
-    return null;
+    return null; // the thumbnail then starts blank
   }
-};
+}

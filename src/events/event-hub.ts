@@ -17,11 +17,12 @@ export interface SubscriberConnection {
 }
 
 /**
- * RFC 6455's "policy violation": graphql-ws keeps the 44xx codes for its own
- * (4429 is its "too many initialisation requests"), and its client reconnects
- * after this one, as a client that fell behind should (then re-reads its list).
+ * RFC 6455's "try again later": graphql-ws keeps the 44xx codes for its own
+ * (4429 is its "too many initialisation requests") and treats most 10xx codes as
+ * fatal, but reconnects after this one, as a client that fell behind should
+ * (then re-reads its list).
  */
-export const SLOW_CONSUMER_CLOSE = 1008;
+export const SLOW_CONSUMER_CLOSE = 1013;
 /** A burst (one transaction's events) may fill the buffer at once: a client is only slow if it has not drained it meanwhile. */
 const STALL_MS = 2000;
 /** However fast the client, no more than this many buffers' worth wait in memory for it. */
