@@ -2,7 +2,7 @@ import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * What one owner stores, kept by a trigger on `files` (every insert, delete and
- * size change, in the same transaction: migrations/Migration20261202051829.ts),
+ * size change, in the same transaction: migrations/Migration20261202051829.ts, now statement triggers: Migration20261202090000.ts),
  * and the quotas set for them (null: QUOTA_DEFAULT_BYTES / QUOTA_DEFAULT_FILES).
  */
 @Entity({ tableName: 'storage_usage' })

@@ -7,6 +7,7 @@ import { Migration20261202042335 } from './Migration20261202042335';
 import { Migration20261202051829 } from './Migration20261202051829';
 import { Migration20261202072223 } from './Migration20261202072223';
 import { Migration20261202073346 } from './Migration20261202073346';
+import { Migration20261202090000 } from './Migration20261202090000';
 
 /** Every migration, oldest first. Listed by hand so that no file-system glob is needed at run time. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261202051829', class: Migration20261202051829 },
   { name: 'Migration20261202072223', class: Migration20261202072223 },
   { name: 'Migration20261202073346', class: Migration20261202073346 },
+  { name: 'Migration20261202090000', class: Migration20261202090000 },
 ];

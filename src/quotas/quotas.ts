@@ -21,7 +21,7 @@ interface UsageRow {
 /**
  * Quotas per owner. Usage is not counted here: a trigger on `files` keeps
  * `storage_usage` in step with the rows, in the transaction that changes them
- * (migrations/Migration20261202051829.ts). What this does is read it: inside
+ * (migrations/Migration20261202090000.ts). What this does is read it: inside
  * that transaction, to refuse what passes a quota (the trigger's row lock makes
  * a concurrent upload of the same owner wait, so the last bytes go to one of
  * them), and outside it, to answer storageUsage and to stop a streamed upload
