@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Download, Page } from 'playwright-core';
 import yauzl from 'yauzl';
-import { closeAndCheck, eventually, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
+import { eventually, launchChromium, pagesClosedAfterEach, screenshot, type RecordedPage } from './support/browser';
 import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -14,16 +14,9 @@ import { someUser, startTestServer, type TestServer } from './support/test-serve
 
 let server: TestServer;
 let browser: Browser;
-let opened: RecordedPage[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-});
-
-afterEach(async () => {
-  const pages = opened;
-  opened = [];
-  await closeAndCheck(pages);
 });
 
 afterAll(async () => {
@@ -31,11 +24,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function open(): Promise<RecordedPage> {
-  const recorded = await openPage(browser);
-  opened.push(recorded);
-  return recorded;
-}
+const open = pagesClosedAfterEach(() => browser);
 
 async function signIn(page: Page, user: string): Promise<void> {
   await page.goto(`${server.url}/`);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { ask } from './support/answers';
-import { closeAndCheck, eventually, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
+import { eventually, launchChromium, pagesClosedAfterEach, screenshot, type RecordedPage } from './support/browser';
 import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -14,16 +14,9 @@ import { someUser, startTestServer, type TestServer } from './support/test-serve
 
 let server: TestServer;
 let browser: Browser;
-let opened: RecordedPage[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-});
-
-afterEach(async () => {
-  const pages = opened;
-  opened = [];
-  await closeAndCheck(pages);
 });
 
 afterAll(async () => {
@@ -31,11 +24,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function open(): Promise<RecordedPage> {
-  const recorded = await openPage(browser);
-  opened.push(recorded);
-  return recorded;
-}
+const open = pagesClosedAfterEach(() => browser);
 
 /** Signs in with a token of `user` (or the token given) and waits for the page to take it. */
 async function signIn(page: Page, user: string, token?: string): Promise<void> {

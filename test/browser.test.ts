@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './support/global-setup';
-import { applyReadmeCorsRule, closeAndCheck, eventually, gradientPng, launchChromium, openPage, screenshot, type RecordedPage } from './support/browser';
+import { applyReadmeCorsRule, eventually, gradientPng, launchChromium, pagesClosedAfterEach, screenshot, type RecordedPage } from './support/browser';
 import { Clamd, EICAR } from './support/clamd';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
@@ -15,7 +15,6 @@ import { someUser, startTestServer, type TestServer } from './support/test-serve
 
 let server: TestServer;
 let browser: Browser;
-let opened: RecordedPage[] = [];
 /** The server's port is chosen up front so that CORS_ORIGINS can name a second origin on it. */
 let port: number;
 
@@ -29,22 +28,12 @@ beforeAll(async () => {
   await applyReadmeCorsRule(server);
 });
 
-afterEach(async () => {
-  const pages = opened;
-  opened = [];
-  await closeAndCheck(pages);
-});
-
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-async function open(): Promise<RecordedPage> {
-  const recorded = await openPage(browser);
-  opened.push(recorded);
-  return recorded;
-}
+const open = pagesClosedAfterEach(() => browser);
 
 /** The files a user has, as the API (not the page) sees them. */
 async function filesOf(user: string, filter: Record<string, unknown> = {}): Promise<Record<string, any>[]> {

@@ -155,3 +155,21 @@ export function gradientPng(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * The pages a test file opens, each test's closed and checked (closeAndCheck)
+ * after it: `open()` for a new recorded page of the browser `current()` returns.
+ */
+export function pagesClosedAfterEach(current: () => Browser): () => Promise<RecordedPage> {
+  let opened: RecordedPage[] = [];
+  afterEach(async () => {
+    const pages = opened;
+    opened = [];
+    await closeAndCheck(pages);
+  });
+  return async () => {
+    const recorded = await openPage(current());
+    opened.push(recorded);
+    return recorded;
+  };
+}
