@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Download, Page } from 'playwright-core';
-import yauzl from 'yauzl';
 import { eventually, launchChromium, pagesClosedAfterEach, screenshot, type RecordedPage } from './support/browser';
+import { readZip } from './support/zip';
 import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
@@ -84,31 +84,6 @@ async function toast(page: Page, text: string, kind: 'error' | 'info' = 'info'):
 
 /** What the page's formatSize says for a small file. */
 const bytes = (count: number) => `${count} B`;
-
-/** Every entry of a ZIP, name → content (yauzl: it checks the central directory and each entry's CRC). */
-function zipEntries(zip: Buffer): Promise<Record<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, archive) => {
-      if (error) return reject(error);
-      const entries: Record<string, Buffer> = {};
-      archive.on('error', reject);
-      archive.on('end', () => resolve(entries));
-      archive.on('entry', (entry: yauzl.Entry) => {
-        archive.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            entries[entry.fileName] = Buffer.concat(chunks);
-            archive.readEntry();
-          });
-        });
-      });
-      archive.readEntry();
-    });
-  });
-}
 
 async function downloaded(download: Download): Promise<Buffer> {
   return readFile((await download.path())!);
@@ -326,7 +301,7 @@ describe('the file manager’s folders', () => {
     expect(folderZip.suggestedFilename()).toBe('trip.zip');
     const archive = await downloaded(folderZip);
     expect(archive.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
-    const entries = await zipEntries(archive);
+    const entries = Object.fromEntries(await readZip(archive));
     expect(Object.keys(entries).sort()).toEqual(['day1.txt', 'day2.txt', 'photos/beach.png']); // paths relative to the folder
     expect(entries['day1.txt'].toString()).toBe('Day one.\n');
     expect(entries['photos/beach.png'].equals(fixtures.png)).toBe(true);
@@ -334,7 +309,7 @@ describe('the file manager’s folders', () => {
     await page.getByLabel('Select day2.txt').check();
     const [selectionZip] = await Promise.all([page.waitForEvent('download'), page.locator('#bulk-bar').getByRole('button', { name: 'Download as ZIP' }).click()]);
     expect(selectionZip.suggestedFilename()).toBe('trip-selection.zip');
-    const selection = await zipEntries(await downloaded(selectionZip));
+    const selection = Object.fromEntries(await readZip(await downloaded(selectionZip)));
     expect(Object.keys(selection)).toEqual(['trip/day2.txt']); // files named by id keep their whole folder
     expect(selection['trip/day2.txt'].toString()).toBe('Day two.\n');
     expect(errors).toEqual([]);
