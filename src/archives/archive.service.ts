@@ -10,7 +10,7 @@ import { Errors } from '../errors';
 import { canSee, requireActor } from '../files/file-access';
 import { extensionOf, sanitizeFileName, validateFolder } from '../files/file-names';
 import { fileRecord, type FileRecord, type FileRow } from '../files/file-record';
-import type { FileRepository } from '../files/file-repository';
+import { type FileRepository, NOT_EXPIRED } from '../files/file-repository';
 import { inSubtree } from '../files/folders.service';
 import type { Logger } from '../logger';
 import type { ObjectStream, StorageBackend } from '../storage/storage-backend';
@@ -124,7 +124,7 @@ export class ArchiveService {
     const base = validateFolder(folder);
     if (base === null) throw Errors.badInput('Name a folder (or ids): the top level is not one');
     const subtree = inSubtree(base);
-    const where = `owner_id = ? and ${subtree.sql} and status = '${FileStatus.AVAILABLE}' and (expires_at is null or expires_at > now())`;
+    const where = `owner_id = ? and ${subtree.sql} and status = '${FileStatus.AVAILABLE}' and ${NOT_EXPIRED}`;
     const params = [user.userId, ...subtree.params];
     const [{ count, bytes }] = await this.files.query<{ count: number; bytes: string }>(`select count(*)::int as count, coalesce(sum(size), 0) as bytes from files where ${where}`, params);
     if (count > this.limits.maxFiles) throw Errors.badInput(`The folder holds ${count} files; an archive holds at most ${this.limits.maxFiles} (ARCHIVE_MAX_FILES)`);

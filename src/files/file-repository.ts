@@ -187,12 +187,16 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 /**
  * A file past its expiry reads as deleted: out of every list but the trash, and
  * in the trash though its row still says AVAILABLE, until the purge removes it.
+ * These two conditions say so in SQL, for every statement that must agree.
  */
+export const NOT_EXPIRED = '(expires_at is null or expires_at > now())';
+export const IN_TRASH = `(status = '${FileStatus.DELETED}' or (expires_at <= now() and status <> '${FileStatus.PENDING}'))`;
+
 function statusCondition(statuses: readonly FileStatus[]): { sql: string; params: unknown[] } {
   const live = statuses.filter((status) => status !== FileStatus.DELETED);
   const sql = [
-    ...(live.length ? ['(status = any(?::file_status[]) and (expires_at is null or expires_at > now()))'] : []),
-    ...(statuses.includes(FileStatus.DELETED) ? [`status = '${FileStatus.DELETED}' or (expires_at <= now() and status <> '${FileStatus.PENDING}')`] : []),
+    ...(live.length ? [`(status = any(?::file_status[]) and ${NOT_EXPIRED})`] : []),
+    ...(statuses.includes(FileStatus.DELETED) ? [IN_TRASH] : []),
   ];
   return { sql: `(${sql.join(' or ')})`, params: live.length ? [`{${live.join(',')}}`] : [] };
 }

@@ -7,7 +7,7 @@ import { BulkAnswers, type BulkResult, checkBulkIds } from './bulk';
 import { requireActor } from './file-access';
 import { MAX_FOLDER_DEPTH, MAX_FOLDER_LENGTH, validateFolder } from './file-names';
 import type { FileRemoval } from './file-removal';
-import { escapeLike, type FileRepository } from './file-repository';
+import { escapeLike, type FileRepository, NOT_EXPIRED } from './file-repository';
 import { ownedFiles, uuidArray } from './trash.service';
 
 export interface FolderSummary {
@@ -120,7 +120,7 @@ export class FolderService {
       [{ count }] = await this.files.query<{ count: number }>(
         `with trashed as (
            update files set status = '${FileStatus.DELETED}', deleted_at = now(), updated_at = now()
-            where ${where} and status in ('${FileStatus.AVAILABLE}', '${FileStatus.QUARANTINED}') and (expires_at is null or expires_at > now())
+            where ${where} and status in ('${FileStatus.AVAILABLE}', '${FileStatus.QUARANTINED}') and ${NOT_EXPIRED}
            returning 1)
          select count(*)::int as count from trashed`,
         params,

@@ -6,10 +6,7 @@ import { BulkAnswers, type BulkResult, checkBulkIds } from './bulk';
 import { isOwnerOrAdmin, readsAsDeleted, requireActor } from './file-access';
 import type { FileRecord } from './file-record';
 import type { FileRemoval } from './file-removal';
-import type { FileRepository } from './file-repository';
-
-/** The caller's trash: what a file that reads as deleted is (soft-deleted, or past its expiry). */
-export const IN_TRASH = `(status = '${FileStatus.DELETED}' or (expires_at <= now() and status <> '${FileStatus.PENDING}'))`;
+import { type FileRepository, IN_TRASH } from './file-repository';
 
 /** Deleting and restoring many files at once, and emptying the trash. */
 export class TrashService {
