@@ -200,15 +200,11 @@ export class Purger {
     const [{ undispatched }] = await em.execute<{ undispatched: number }[]>('select count(*)::int as undispatched from file_events where occurred_at < ? and not dispatched', [before]);
     // Without WEBHOOK_URLS on any instance, nothing dispatches: say what no webhook will ever carry.
     if (undispatched) this.log.info({ event: 'events_never_dispatched', count: undispatched, dryRun, by: 'purge', note: 'removed from the outbox a week after they occurred, never queued for webhooks' });
-    const sql = dryRun ? 'select count(*)::int as count from file_events where occurred_at < ?' : 'with gone as (delete from file_events where occurred_at < ? returning 1) select count(*)::int as count from gone';
-    const [{ count }] = await em.execute<{ count: number }[]>(sql, [before]);
-    return count;
+    return deleteRows(em, 'file_events', 'occurred_at < ?', [before], dryRun);
   }
 
   private async removeExpiredArchives(em: EntityManager, now: Date, dryRun: boolean): Promise<number> {
-    const sql = dryRun ? 'select count(*)::int as count from archives where expires_at < ?' : 'with gone as (delete from archives where expires_at < ? returning 1) select count(*)::int as count from gone';
-    const [{ count }] = await em.execute<{ count: number }[]>(sql, [now]);
-    return count;
+    return deleteRows(em, 'archives', 'expires_at < ?', [now], dryRun);
   }
 
   /** A rendition whose file's row is gone (a crash between deleting the row and its renditions). */
@@ -216,6 +212,15 @@ export class Purger {
     this.log.info({ event: 'rendition_removed', key, fileId, reason: 'file_gone', dryRun, by: 'purge' });
     if (!dryRun) await this.storage.delete(key);
   }
+}
+
+/** Deletes the rows of `table` matching `where` (a dry run only counts them); how many. */
+async function deleteRows(em: EntityManager, table: string, where: string, params: unknown[], dryRun: boolean): Promise<number> {
+  const sql = dryRun
+    ? `select count(*)::int as count from ${table} where ${where}`
+    : `with gone as (delete from ${table} where ${where} returning 1) select count(*)::int as count from gone`;
+  const [{ count }] = await em.execute<{ count: number }[]>(sql, params);
+  return count;
 }
 
 function counts(report: PurgeReport) {
