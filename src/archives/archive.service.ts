@@ -7,6 +7,7 @@ import { FileStatus } from '../../entities/file.entity';
 import type { Actor } from '../auth/authenticator';
 import type { Config } from '../config';
 import { Errors } from '../errors';
+import { checkDistinct } from '../files/bulk';
 import { canSee, requireActor } from '../files/file-access';
 import { extensionOf, sanitizeFileName, validateFolder } from '../files/file-names';
 import { fileRecord, type FileRecord, type FileRow } from '../files/file-record';
@@ -112,7 +113,7 @@ export class ArchiveService {
   /** The files named, as the caller may read them: any other id is left out, as if it did not exist. */
   private async selected(user: Actor, ids: readonly string[]): Promise<{ files: FileRecord[]; base: null }> {
     if (ids.length > this.limits.maxFiles) throw Errors.badInput(`An archive holds at most ${this.limits.maxFiles} files (ARCHIVE_MAX_FILES); ${ids.length} were named`);
-    if (new Set(ids).size !== ids.length) throw Errors.badInput('An id is named twice');
+    checkDistinct(ids);
     const found = new Map((await this.files.readByIds(ids)).map((file) => [file.id, file]));
     const files = ids.map((id) => found.get(id)).filter((file): file is FileRecord => !!file && file.status === FileStatus.AVAILABLE && canSee(user, file));
     this.checkBytes(files.reduce((sum, file) => sum + file.size, 0));

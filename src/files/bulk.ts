@@ -20,12 +20,17 @@ export interface BulkResult {
  */
 export function checkBulkIds(ids: readonly string[]): string[] {
   if (ids.length > MAX_BULK_IDS) throw Errors.badInput(`At most ${MAX_BULK_IDS} ids at once (${ids.length} given)`);
+  checkDistinct(ids);
+  return [...ids];
+}
+
+/** An id named twice in one call is BAD_USER_INPUT. */
+export function checkDistinct(ids: readonly string[]): void {
   const seen = new Set<string>();
   for (const id of ids) {
     if (seen.has(id)) throw Errors.badInput(`The id ${id} is listed twice`);
     seen.add(id);
   }
-  return [...ids];
 }
 
 /** Collects one answer per id, in the order the ids were given. */
