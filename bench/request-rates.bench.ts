@@ -4,7 +4,10 @@ import { median, round } from './stats';
 import { seedCopyChain } from './seed-files';
 
 const CONNECTIONS = 32;
-const LIST_GOAL = 0.5;
+/** Issue 19: server CPU per `files(first: 50)` request, a third of the 4.3-5.1 ms it cost before... */
+const LIST_CPU_GOAL_MS = 1.5;
+/** ...which the issue put as this ratio, with the trivial query at 0.36-0.47 ms. */
+const LIST_GOAL = 0.3;
 const PRESIGN_GOAL = 0.6;
 
 export const TRIVIAL_QUERY = '{ uploadConfig { maxFileSizeBytes } }';
@@ -63,6 +66,8 @@ export async function measureRequestRates(bench: BenchContext): Promise<void> {
     [`${name} server CPU ms/request`]: round(median(rates[name].map((rate) => rate.serverCpuMs)), 3),
     'trivial server CPU ms/request': round(median(rates.trivial.map((rate) => rate.serverCpuMs)), 3),
   });
+  const listCpu = round(median(rates.list.map((rate) => rate.serverCpuMs)), 2);
+  bench.results.list_cpu_ms_per_request = { value: listCpu, unit: 'ms', goal: `<= ${LIST_CPU_GOAL_MS}`, met: listCpu <= LIST_CPU_GOAL_MS, detail: detail('list') };
   const listValue = round(median(ratio('list')));
   bench.results.list_vs_trivial_rps = { value: listValue, unit: 'ratio', goal: `>= ${LIST_GOAL}`, met: listValue >= LIST_GOAL, detail: detail('list') };
   const presignValue = round(median(ratio('presign')));

@@ -20,7 +20,7 @@ registerEnumType(FileEventType, {
   },
 });
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FileEvent {
   @Field(() => ID, { description: 'Unique: webhook deliveries carry it too (a receiver drops a repeat by it)' })
   id: string;

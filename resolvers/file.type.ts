@@ -14,7 +14,7 @@ registerEnumType(FileStatus, {
 });
 
 /** The API's picture of a file. Resolvers return FileRecords (entities or rows read), whose fields have the same names. */
-@ObjectType('File')
+@ObjectType('File', { simpleResolvers: true })
 export class FileType {
   @Field(() => ID, { description: 'UUID' })
   id: string;
@@ -79,7 +79,7 @@ export class FileType {
   expiresAt: Date | null;
 }
 
-@ObjectType('ImageInfo')
+@ObjectType('ImageInfo', { simpleResolvers: true })
 export class ImageInfoType {
   @Field(() => Int, { description: 'As displayed (EXIF orientation applied)' })
   width: number;
@@ -97,7 +97,7 @@ export class ImageInfoType {
   blurhash: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FileEdge {
   @Field()
   cursor: string;
@@ -106,7 +106,7 @@ export class FileEdge {
   node: FileType;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
@@ -115,7 +115,7 @@ export class PageInfo {
   endCursor: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FileConnection {
   @Field(() => [FileEdge])
   edges: FileEdge[];
@@ -123,7 +123,10 @@ export class FileConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
-  /** A promise, so that it is only counted when selected. */
-  @Field(() => Int)
+  /**
+   * A promise, so that it is only counted when selected. Not a simple field: a
+   * compiled operation reads simple fields as plain values and would not wait for it.
+   */
+  @Field(() => Int, { simple: false })
   totalCount: number | Promise<number>;
 }

@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar, SafeIntScalar } from '../src/graphql/scalars';
 import { FileType } from './file.type';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PresignedUrl {
   @Field()
   url: string;
@@ -14,7 +14,7 @@ export class PresignedUrl {
   expiresAt: Date;
 }
 
-@ObjectType({ description: 'The seed\'s "Get File Metadata", read live from storage' })
+@ObjectType({ description: 'The seed\'s "Get File Metadata", read live from storage', simpleResolvers: true })
 export class FileMetadata {
   @Field()
   contentType: string;
@@ -38,7 +38,7 @@ export class FileMetadata {
   objectMetadata: Record<string, string>;
 }
 
-@ObjectType({ description: 'Lets an SPA validate before it uploads' })
+@ObjectType({ description: 'Lets an SPA validate before it uploads', simpleResolvers: true })
 export class UploadConfig {
   @Field(() => SafeIntScalar)
   maxFileSizeBytes: number;
@@ -50,7 +50,7 @@ export class UploadConfig {
   allowedMimeTypes: string[];
 }
 
-@ObjectType({ description: 'A direct browser-to-S3 upload' })
+@ObjectType({ description: 'A direct browser-to-S3 upload', simpleResolvers: true })
 export class UploadTicket {
   @Field(() => FileType, { description: 'Status PENDING until completeUpload' })
   file: FileType;
@@ -68,7 +68,7 @@ export class UploadTicket {
   expiresAt: Date;
 }
 
-@ObjectType({ description: 'A resumable direct upload: PENDING until completeMultipartUpload' })
+@ObjectType({ description: 'A resumable direct upload: PENDING until completeMultipartUpload', simpleResolvers: true })
 export class MultipartUploadTicket {
   @Field(() => FileType)
   file: FileType;
@@ -83,7 +83,7 @@ export class MultipartUploadTicket {
   expiresAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UploadPartUrl {
   @Field(() => Int)
   partNumber: number;
@@ -98,7 +98,7 @@ export class UploadPartUrl {
   expiresAt: Date;
 }
 
-@ObjectType({ description: 'A part storage already holds' })
+@ObjectType({ description: 'A part storage already holds', simpleResolvers: true })
 export class UploadedPart {
   @Field(() => Int)
   partNumber: number;
@@ -110,7 +110,7 @@ export class UploadedPart {
   etag: string;
 }
 
-@ObjectType({ description: "What an owner stores against their quotas: every file (the trash included) and pending uploads' declared sizes" })
+@ObjectType({ description: "What an owner stores against their quotas: every file (the trash included) and pending uploads' declared sizes", simpleResolvers: true })
 export class StorageUsage {
   @Field(() => SafeIntScalar)
   usedBytes: number;
@@ -125,7 +125,7 @@ export class StorageUsage {
   quotaFiles: number | null;
 }
 
-@ObjectType({ description: 'A folder of the caller\'s files, with the AVAILABLE files of its whole subtree counted' })
+@ObjectType({ description: 'A folder of the caller\'s files, with the AVAILABLE files of its whole subtree counted', simpleResolvers: true })
 export class Folder {
   @Field({ description: '"reports/2024"' })
   path: string;
@@ -143,7 +143,7 @@ export class Folder {
   updatedAt: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class BulkFailure {
   @Field(() => ID)
   id: string;
@@ -155,7 +155,7 @@ export class BulkFailure {
   message: string;
 }
 
-@ObjectType({ description: 'Each id once: done, or failed alone with its reason' })
+@ObjectType({ description: 'Each id once: done, or failed alone with its reason', simpleResolvers: true })
 export class BulkResult {
   @Field(() => [ID])
   succeeded: string[];

@@ -32,6 +32,7 @@ import { UploadProfiles } from './files/upload-profiles';
 import type { Context } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { metricsPlugin } from './graphql/metrics-plugin';
+import { compiledExecution } from './graphql/compiled-execution';
 import { refuseNulCharacters } from './graphql/nul-characters';
 import { RequestBudget, requestCostPlugin } from './graphql/request-cost';
 import { refuseSubscriptionsOverHttp, serveSubscriptions } from './graphql/subscriptions';
@@ -160,7 +161,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
   const validationRules = [requestLimitsRule(config.graphqlLimits)];
   const formatError = createFormatError(log);
   const apollo = new ApolloServer<Context>({
-    schema,
+    gateway: compiledExecution(schema),
     introspection: config.graphiql,
     // "Did you mean "files"?" would list the schema that introspection hides.
     hideSchemaDetailsFromClientErrors: !config.graphiql,
