@@ -22,4 +22,5 @@ COPY --from=build /app/dist dist
 COPY web web
 USER node
 EXPOSE 4000
-CMD ["node", "dist/src/main.js"]
+# The V8 flag of src/v8-start-flags.ts for Node 24: downloads at a third of the CPU (BENCHMARKS.md).
+CMD ["node", "--external-memory-accounted-in-global-limit", "dist/src/main.js"]

@@ -2,11 +2,11 @@ import { fixtures } from './support/fixtures';
 import { someUser, startTestServer, type TestServer } from './support/test-server';
 
 /**
- * Operations are executed compiled (graphql-jit, src/graphql/compiled-execution.ts),
- * one compilation per query text and operation name, reused with other variables.
- * What a client sees must be what graphql-js answers; the other suites check the
- * answers of every operation, these the parts that a cache of compiled operations
- * could get wrong.
+ * Operations are executed compiled (graphql-jit, src/graphql/compiled-execution.ts)
+ * from the second time a query text and operation name are seen, by graphql-js the
+ * first time. Every request here is sent three times: the first answer (graphql-js)
+ * and the compiled ones must be the same. The other suites check the answers of
+ * every operation; these, what a cache of compiled operations could get wrong.
  */
 describe('compiled execution', () => {
   let server: TestServer;
@@ -17,7 +17,7 @@ describe('compiled execution', () => {
     await server.stop();
   });
 
-  async function post(userId: string, body: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
+  async function ask(userId: string, body: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await server.token(userId)}` },
@@ -26,14 +26,20 @@ describe('compiled execution', () => {
     return response.json();
   }
 
-  it('runs the operation a request names, when one text holds several, each time', async () => {
+  /** The answer, the same the three times it is asked. */
+  async function post(userId: string, body: Record<string, unknown>): Promise<{ data?: any; errors?: any[] }> {
+    const answers = [await ask(userId, body), await ask(userId, body), await ask(userId, body)];
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    return answers[0];
+  }
+
+  it('runs the operation a request names, when one text holds several', async () => {
     const user = someUser();
     await server.upload(user, { name: 'one.png', bytes: fixtures.png });
     const query = 'query Count { files { totalCount } } query Limits { uploadConfig { maxFileSizeBytes } }';
-    for (let round = 0; round < 2; round++) {
-      expect(await post(user, { query, operationName: 'Count' })).toEqual({ data: { files: { totalCount: 1 } } });
-      expect(await post(user, { query, operationName: 'Limits' })).toEqual({ data: { uploadConfig: { maxFileSizeBytes: server.config.upload.maxFileSizeBytes } } });
-    }
+    expect(await post(user, { query, operationName: 'Count' })).toEqual({ data: { files: { totalCount: 1 } } });
+    expect(await post(user, { query, operationName: 'Limits' })).toEqual({ data: { uploadConfig: { maxFileSizeBytes: server.config.upload.maxFileSizeBytes } } });
   });
 
   it('answers the same text with each request’s variables and caller', async () => {
@@ -58,9 +64,12 @@ describe('compiled execution', () => {
   });
 
   it('refuses a variable of the wrong type as bad input, before anything runs', async () => {
-    const answer = await post(someUser(), { query: 'query ($first: Int) { files(first: $first) { totalCount } }', variables: { first: 'ten' } });
-
-    expect(answer.data).toBeUndefined();
-    expect(answer.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('$first'), extensions: { code: 'BAD_USER_INPUT' } })]);
+    const user = someUser();
+    const request = { query: 'query ($first: Int) { files(first: $first) { totalCount } }', variables: { first: 'ten' } };
+    // The wording differs ("Expected type Int;" is graphql-jit's); the answer does not.
+    for (const answer of [await ask(user, request), await ask(user, request), await ask(user, request)]) {
+      expect(answer.data).toBeUndefined();
+      expect(answer.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Variable "\$first" got invalid value "ten"; .*Int cannot represent non-integer value/), extensions: { code: 'BAD_USER_INPUT' } })]);
+    }
   });
 });
