@@ -131,7 +131,10 @@ export class S3Storage implements StorageBackend {
       const written = streamed
         ? await putStream(this.client, target, body, options.size!, this.timeoutMs)
         : await writeStream(this.client, target, body, { partSize: PART_SIZE, partsInFlight: PARTS_IN_FLIGHT }, this.timed);
-      return { etag: written.ETag, serverSideEncryption: this.confirmedEncryption(written.ServerSideEncryption) };
+      // Ceph RGW answers CompleteMultipartUpload with an empty ETag (its HEAD has the real one): recorded
+      // as "", every later read's If-Match failed and the file was never served (BENCHMARKS.md).
+      const etag = written.ETag || (await this.head(key)).etag;
+      return { etag, serverSideEncryption: this.confirmedEncryption(written.ServerSideEncryption) };
     } catch (error) {
       // A PUT cut short makes no object on S3, but some compatible servers keep what arrived
       // (s3rver does): unless the key was someone else's already (412), what is there is this write's.
@@ -141,8 +144,9 @@ export class S3Storage implements StorageBackend {
     }
   }
 
+  // An ETag recorded as "" (RGW's multipart completions, before put() asked HEAD for it) checks nothing.
   async head(key: string, options: { ifMatch?: string | null } = {}): Promise<ObjectInfo> {
-    const answer = await this.timed((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: options.ifMatch ?? undefined }), { abortSignal })).catch(
+    const answer = await this.timed((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: options.ifMatch || undefined }), { abortSignal })).catch(
       (error: unknown) => {
         throw this.replacedOr(error, key, 'HeadObject');
       },
@@ -171,7 +175,7 @@ export class S3Storage implements StorageBackend {
     try {
       // The deadline ends once the answer starts: the body streams for as long as its reader reads.
       const answer = await this.timed((abortSignal) =>
-        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch, IfMatch: options.ifMatch ?? undefined }), { abortSignal }),
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: options.range, IfNoneMatch: options.ifNoneMatch, IfMatch: options.ifMatch || undefined }), { abortSignal }),
       );
       const object = { body: answer.Body as Readable, contentLength: answer.ContentLength ?? 0, contentRange: answer.ContentRange, etag: answer.ETag };
       return options.range ? noMoreThanAsked(object, options.range) : object;
@@ -202,7 +206,7 @@ export class S3Storage implements StorageBackend {
           ContentType: options.contentType,
           Metadata: options.metadata,
           MetadataDirective: 'REPLACE',
-          CopySourceIfMatch: sourceEtag ?? undefined,
+          CopySourceIfMatch: sourceEtag || undefined,
           ...this.sse(),
         }),
         { abortSignal },
