@@ -22,5 +22,4 @@ COPY --from=build /app/dist dist
 COPY web web
 USER node
 EXPOSE 4000
-# The V8 flag of src/v8-start-flags.ts for Node 24: downloads at a third of the CPU (BENCHMARKS.md).
-CMD ["node", "--external-memory-accounted-in-global-limit", "dist/src/main.js"]
+CMD ["node", "dist/src/main.js"]

@@ -33,7 +33,7 @@ import { measureTransferSpeed } from './transfer-speed.bench';
 const SECTIONS: Record<string, { metrics: string[]; run: (bench: BenchContext) => Promise<void> }> = {
   // Memory first: on a fresh server, before other transfers have grown its heap.
   memory: { metrics: ['rss_ratio_1g_vs_10m'], run: measureMemory },
-  transfer: { metrics: ['upload_vs_direct_put', 'download_vs_presigned_get'], run: measureTransferSpeed },
+  transfer: { metrics: ['upload_vs_direct_put', 'upload_unsized_vs_direct_multipart', 'download_vs_presigned_get'], run: measureTransferSpeed },
   rates: { metrics: ['list_cpu_ms_per_request', 'list_vs_trivial_rps', 'presign_vs_trivial_rps'], run: measureRequestRates },
   sql: { metrics: ['sql_per_list_request'], run: measureSqlPerList },
   processing: { metrics: ['scan_upload_vs_unscanned', 'pass_readback_vs_presigned_get', 'rss_ratio_pass_1g_vs_10m'], run: measureProcessing },

@@ -7,6 +7,7 @@ import { pngFile } from './test-files';
 import { downloadAll, putPresigned, uploadThroughServer } from './transfers';
 
 const GOAL = 0.85;
+const UNSIZED_GOAL = 0.9;
 const ROUNDS = 5;
 
 const REQUEST_UPLOAD = `mutation ($input: RequestUploadInput!) { requestUpload(input: $input) { file { id } url headers } }`;
@@ -85,6 +86,16 @@ export async function measureTransferSpeed(bench: BenchContext): Promise<void> {
       direct: 'presigned PUT MB/s',
       multipart: 'direct multipart (no server) MB/s',
     });
+    // Issue 19: an upload whose size is not declared, against the same writer's multipart upload with no server.
+    const unsized = upload.speed.unsized.map((mbs, r) => mbs / upload.speed.multipart[r]);
+    const unsizedValue = round(median(unsized));
+    bench.results.upload_unsized_vs_direct_multipart = {
+      value: unsizedValue,
+      unit: 'ratio',
+      goal: `>= ${UNSIZED_GOAL}`,
+      met: unsizedValue >= UNSIZED_GOAL,
+      detail: { rounds: ROUNDS, ratios: unsized.map((ratio) => round(ratio, 3)), 'the figures': 'upload_vs_direct_put' },
+    };
     bench.results.download_vs_presigned_get = summary(download, { fileMB: size / MB, downloadsPerSample: repeats, server: 'download route MB/s', direct: 'presigned GET MB/s' });
   } finally {
     multipart.close();
