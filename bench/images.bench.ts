@@ -12,6 +12,7 @@ import type { GraphQLClient } from './graphql-client';
 import { checkAnswer, requestRate, type Rate } from './load';
 import { cpuMsOf, peakRssDuring } from './process-usage';
 import { median, MB, round } from './stats';
+import { ratioOfRounds } from './results';
 import { storageEnv } from './storage-env';
 
 const CACHED_GOAL = 0.8;
@@ -78,15 +79,11 @@ export async function measureImages(bench: BenchContext): Promise<void> {
     }
     bench.note(`rendition round ${r + 1}: route ${Math.round(rates.route[r])}/s, presigned GET ${Math.round(rates.presigned[r])}/s`);
   }
-  const cachedRatios = rates.route.map((rate, r) => rate / rates.presigned[r]);
-  const cachedValue = round(median(cachedRatios));
-  bench.results.rendition_vs_presigned_get = {
-    value: cachedValue,
-    unit: 'ratio',
-    goal: `>= ${CACHED_GOAL}`,
-    met: cachedValue >= CACHED_GOAL,
-    detail: { connections: CONNECTIONS, 'route req/s': rates.route.map(Math.round), 'presigned GET req/s': rates.presigned.map(Math.round), ratios: cachedRatios.map((v) => round(v, 3)) },
-  };
+  bench.results.rendition_vs_presigned_get = ratioOfRounds(rates.route, rates.presigned, CACHED_GOAL, {
+    connections: CONNECTIONS,
+    'route req/s': rates.route.map(Math.round),
+    'presigned GET req/s': rates.presigned.map(Math.round),
+  });
 
   // 3. A page of 50 images with and without a thumbnail URL per file: server CPU per request.
   const lister = await bench.clientFor('bench-images-list');

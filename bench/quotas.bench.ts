@@ -3,7 +3,8 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import type { BenchContext } from './bench-context';
 import type { GraphQLClient } from './graphql-client';
-import { median, MB, round } from './stats';
+import { MB, round } from './stats';
+import { ratioOfRounds } from './results';
 import { pngFile } from './test-files';
 import { interleave } from './transfer-speed.bench';
 import { uploadThroughServer } from './transfers';
@@ -39,15 +40,11 @@ export async function measureQuotas(bench: BenchContext): Promise<void> {
     return seconds;
   };
   const { speed } = await interleave(bench, 'quota upload', size, { quota: upload(limited), none: upload(free) });
-  const uploadRatios = speed.quota.map((mbs, r) => mbs / speed.none[r]);
-  const uploadValue = round(median(uploadRatios));
-  bench.results.quota_upload_vs_none = {
-    value: uploadValue,
-    unit: 'ratio',
-    goal: `>= ${UPLOAD_GOAL}`,
-    met: uploadValue >= UPLOAD_GOAL,
-    detail: { fileMB: size / MB, 'with quota MB/s': speed.quota.map((v) => round(v, 1)), 'no quota MB/s': speed.none.map((v) => round(v, 1)), ratios: uploadRatios.map((v) => round(v, 3)) },
-  };
+  bench.results.quota_upload_vs_none = ratioOfRounds(speed.quota, speed.none, UPLOAD_GOAL, {
+    fileMB: size / MB,
+    'with quota MB/s': speed.quota.map((v) => round(v, 1)),
+    'no quota MB/s': speed.none.map((v) => round(v, 1)),
+  });
 
   const seconds = bench.quick ? 4 : 10;
   const rounds = bench.quick ? 3 : 5;
@@ -58,15 +55,11 @@ export async function measureQuotas(bench: BenchContext): Promise<void> {
     }
     bench.note(`requestUpload round ${r + 1}: with quota ${Math.round(rates.quota[r])}/s, without ${Math.round(rates.none[r])}/s`);
   }
-  const requestRatios = rates.quota.map((rate, r) => rate / rates.none[r]);
-  const requestValue = round(median(requestRatios));
-  bench.results.quota_request_upload_rps = {
-    value: requestValue,
-    unit: 'ratio',
-    goal: `>= ${REQUEST_GOAL}`,
-    met: requestValue >= REQUEST_GOAL,
-    detail: { connections: CONNECTIONS, 'with quota req/s': rates.quota.map(Math.round), 'no quota req/s': rates.none.map(Math.round), ratios: requestRatios.map((v) => round(v, 3)) },
-  };
+  bench.results.quota_request_upload_rps = ratioOfRounds(rates.quota, rates.none, REQUEST_GOAL, {
+    connections: CONNECTIONS,
+    'with quota req/s': rates.quota.map(Math.round),
+    'no quota req/s': rates.none.map(Math.round),
+  });
 
   // 100 at once, room for 60: the last bytes go to exactly as many as fit.
   const racer = await bench.clientFor('bench-quota-race');

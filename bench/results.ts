@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { median, round } from './stats';
 
 /** One line of bench-results.json. `detail` holds the figures behind the value (runs, plans). */
 export interface Metric {
@@ -10,6 +11,16 @@ export interface Metric {
 }
 
 export type Results = Record<string, Metric>;
+
+/**
+ * A goal on interleaved rounds: the median of the per-round ratios `over[r] / under[r]`
+ * must be at least `goal`. The ratios join the figures in `detail`.
+ */
+export function ratioOfRounds(over: readonly number[], under: readonly number[], goal: number, detail: Record<string, unknown>): Metric {
+  const ratios = over.map((value, r) => value / under[r]);
+  const value = round(median(ratios));
+  return { value, unit: 'ratio', goal: `>= ${goal}`, met: value >= goal, detail: { ...detail, ratios: ratios.map((ratio) => round(ratio, 3)) } };
+}
 
 export function printTable(results: Results): void {
   const rows = Object.entries(results).map(([name, metric]) => [

@@ -3,6 +3,7 @@ import type { BenchContext } from './bench-context';
 import { DirectMultipart } from './direct-multipart';
 import { cpuMsOf } from './process-usage';
 import { median, MB, round } from './stats';
+import { ratioOfRounds } from './results';
 import { pngFile } from './test-files';
 import { downloadAll, putPresigned, uploadThroughServer } from './transfers';
 
@@ -87,15 +88,7 @@ export async function measureTransferSpeed(bench: BenchContext): Promise<void> {
       multipart: 'direct multipart (no server) MB/s',
     });
     // Issue 19: an upload whose size is not declared, against the same writer's multipart upload with no server.
-    const unsized = upload.speed.unsized.map((mbs, r) => mbs / upload.speed.multipart[r]);
-    const unsizedValue = round(median(unsized));
-    bench.results.upload_unsized_vs_direct_multipart = {
-      value: unsizedValue,
-      unit: 'ratio',
-      goal: `>= ${UNSIZED_GOAL}`,
-      met: unsizedValue >= UNSIZED_GOAL,
-      detail: { rounds: ROUNDS, ratios: unsized.map((ratio) => round(ratio, 3)), 'the figures': 'upload_vs_direct_put' },
-    };
+    bench.results.upload_unsized_vs_direct_multipart = ratioOfRounds(upload.speed.unsized, upload.speed.multipart, UNSIZED_GOAL, { rounds: ROUNDS, 'the figures': 'upload_vs_direct_put' });
     bench.results.download_vs_presigned_get = summary(download, { fileMB: size / MB, downloadsPerSample: repeats, server: 'download route MB/s', direct: 'presigned GET MB/s' });
   } finally {
     multipart.close();
