@@ -3,10 +3,15 @@ import 'dotenv/config';
 import { boot } from './boot';
 import { configOrExit } from './cli-config';
 import { createLogger } from './logger';
+import { missingV8StartFlags } from './v8-start-flags';
 
 async function main(): Promise<void> {
   const config = configOrExit(process.env);
   const log = createLogger(config.logLevel);
+  const missing = missingV8StartFlags();
+  if (missing.length > 0) {
+    log.warn({ event: 'v8_start_flags_missing', flags: missing }, `Start node with ${missing.join(' ')}: without them this runtime relays uploads and downloads at a fraction of the speed (docs/operations.md)`);
+  }
   const server = await boot(config, log);
   log.info({ event: 'server_started', url: `http://localhost:${new URL(server.app.url).port}/graphql` });
 

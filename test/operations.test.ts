@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { parse } from 'yaml';
 import { parseConfig } from '../src/config';
+import { v8StartFlags } from '../src/v8-start-flags';
 import { freePort } from './support/global-setup';
 import { fixtures, pngOfSize } from './support/fixtures';
 import { halfUpload } from './support/half-upload';
@@ -50,7 +51,7 @@ describe('graceful shutdown (the real process)', () => {
   it('on SIGTERM lets an upload in flight finish, answers /readyz 503 meanwhile, and exits 0', async () => {
     const port = await freePort();
     const secret = randomBytes(24).toString('hex');
-    child = spawn(process.execPath, ['dist/src/main.js'], {
+    child = spawn(process.execPath, [...v8StartFlags(), 'dist/src/main.js'], {
       cwd: root,
       env: { ...process.env, ...resources.env, PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'info', S3_MAX_FILE_SIZE_MB: '8', DATA_DIR: path.join(process.env.TEST_SCRATCH_DIR!, 'shutdown') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +84,7 @@ describe('graceful shutdown (the real process)', () => {
     expect(answer.data.uploadFile.size).toBe(bytes.length);
     expect(await exited).toBe(0);
     expect(output).toContain('server_stopped');
+    expect(output).not.toContain('v8_start_flags_missing');
     agent.destroy();
   }, 60_000);
 
@@ -98,6 +100,8 @@ describe('graceful shutdown (the real process)', () => {
       if (waited > 300) throw new Error(`the server did not start: ${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // Started without the V8 flags: on a runtime that needs them (Node 24) the server says so.
+    expect(output.includes('v8_start_flags_missing')).toBe(v8StartFlags().length > 0);
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('victim').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
     // One finished upload, and three caught half-way (one large enough for S3 multipart).
     const done = halfUpload(port, token, pngOfSize(100 * 1024));
@@ -196,8 +200,9 @@ describe('deployment files', () => {
     expect(final).toMatch(/npm ci --omit=dev/);
     expect(final).toMatch(/^USER (?!root)\S+/m);
     expect(final).toMatch(/^EXPOSE 4000$/m);
-    const [, entry] = /CMD \["node", "([^"]+)"\]/.exec(final)!;
-    expect(entry).toBe('dist/src/main.js');
+    // The image runs Node 24: its command line carries the V8 flags that runtime needs.
+    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(final)![1]);
+    expect(command).toEqual(['node', ...v8StartFlags('13.6.233.17-node.33'), 'dist/src/main.js']);
     expect(readFileSync(path.join(root, 'src', 'main.ts'), 'utf8')).toContain('boot(');
   });
 });
