@@ -3,7 +3,7 @@ import { missingV8StartFlags, v8StartFlags } from '../src/v8-start-flags';
 
 describe('V8 start flags (npm start, the Dockerfile CMD)', () => {
   it('are given to V8 13.6 (Node 24) and later only', () => {
-    const flags = ['--scavenger-max-new-space-capacity-mb=8', '--max-semi-space-size=16'];
+    const flags = ['--scavenger-max-new-space-capacity-mb=8', '--max-semi-space-size=64'];
     expect(v8StartFlags('13.6.233.17-node.33')).toEqual(flags);
     expect(v8StartFlags('14.1.0')).toEqual(flags);
     expect(v8StartFlags('12.4.254.21-node.33')).toEqual([]);
