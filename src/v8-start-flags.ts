@@ -7,13 +7,13 @@
  * V8 13.6 (Node 24) raised the young generation's default capacity from 8 to 32 MB,
  * and with it the amount of young ArrayBuffer memory (a relayed upload's or
  * download's buffers) that triggers a cheap scavenge: from 32 MB to 128 MB, above
- * the 64 MB of external memory at which V8 starts a full mark-compact instead. A
- * relayed transfer then ran 391 mark-compacts where it runs 24 with the capacity
- * back at 8, and downloads streamed at a third of the speed (nodejs/node#61967;
- * BENCHMARKS.md, "Transfers on Node 24"). The capacity at 8 also shrinks the young
- * generation, which made small requests cost a quarter more; the semi-space at 64
- * MB gives it back its Node 24 size, so only the scavenge's trigger moves. Older
- * V8s refuse the first flag.
+ * the 64 MB of external memory at which V8 starts a full mark-compact instead
+ * (nodejs/node#61967). The bench's transfers ran about 400 mark-compacts; with the
+ * capacity back at 8, 24-77, and downloads streamed at 2-3 times the speed. The
+ * capacity at 8 also shrinks the young generation, which made small requests cost
+ * a quarter more; the semi-space at 64 MB gives it back its Node 24 size (179
+ * mark-compacts, downloads as fast, requests as cheap as without flags).
+ * BENCHMARKS.md, "Transfers on Node 24". Older V8s refuse the first flag.
  */
 export function v8StartFlags(v8Version: string = process.versions.v8): string[] {
   const [major, minor] = v8Version.split('.').map(Number);

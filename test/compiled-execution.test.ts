@@ -44,7 +44,8 @@ describe('compiled execution', () => {
 
   it('answers the same text with each request’s variables and caller', async () => {
     const [alice, bob] = [someUser(), someUser()];
-    const uploaded = await Promise.all(['a.png', 'b.png', 'c.png'].map(async (name) => (await server.upload(alice, { name, bytes: fixtures.png })).data!.uploadFile));
+    const uploaded = [];
+    for (const name of ['a.png', 'b.png', 'c.png']) uploaded.push((await server.upload(alice, { name, bytes: fixtures.png })).data!.uploadFile); // one after the other: newest first is c, b, a
     const query = 'query ($first: Int) { files(first: $first) { edges { node { originalName } } totalCount } }';
     const names = (answer: any) => answer.data.files.edges.map((edge: any) => edge.node.originalName);
 
