@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { Client } from 'pg';
 import { parseConfig } from '../src/config';
 import { createS3Client } from '../src/storage/s3-storage';
+import { withClient } from './scratch-database';
 
 export interface Scratch {
   /** Variables for the server: a database and a bucket of the bench's own. */
@@ -23,11 +23,11 @@ export async function externalScratch(): Promise<Scratch> {
 
   if (config.database.url) {
     const database = `files_bench_${suffix}`;
-    await withPg(config.database.url, (pg) => pg.query(`create database ${database}`));
+    await withClient(config.database.url, (pg) => pg.query(`create database ${database}`));
     const url = new URL(config.database.url);
     url.pathname = `/${database}`;
     env.DATABASE_URL = url.toString();
-    removals.push(async () => void (await withPg(config.database.url!, (pg) => pg.query(`drop database if exists ${database} with (force)`))));
+    removals.push(async () => void (await withClient(config.database.url!, (pg) => pg.query(`drop database if exists ${database} with (force)`))));
   }
   if (config.s3.endpoint || config.s3.hasAwsCredentials) {
     const bucket = `files-bench-${suffix}`;
@@ -51,14 +51,4 @@ export async function externalScratch(): Promise<Scratch> {
       for (const remove of removals) await remove();
     },
   };
-}
-
-async function withPg<T>(url: string, work: (pg: Client) => Promise<T>): Promise<T> {
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
-  try {
-    return await work(pg);
-  } finally {
-    await pg.end();
-  }
 }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { statSync } from 'node:fs';
 import { Clamd } from '../test/support/clamd';
 import type { BenchContext } from './bench-context';
-import { Client } from 'pg';
 import { GraphQLClient } from './graphql-client';
+import { databaseBeside } from './scratch-database';
 import { peakRssDuring } from './process-usage';
 import { startServerChild, type ServerChild } from './server-child';
 import { median, MB, round } from './stats';
@@ -42,7 +42,7 @@ export async function measureProcessing(bench: BenchContext): Promise<void> {
   try {
     // A second instance, scanning, on the same bucket and DATA_DIR (the same token secret) but a database
     // of its own: instances sharing a database share the job queue, and each would run the other's passes.
-    const database = await scratchDatabase(bench.server.databaseUrl, 'files_bench_scanning');
+    const database = await databaseBeside(bench.server.databaseUrl, 'files_bench_scanning');
     cleanups.push(database.drop);
     scanning = await startServerChild({ ...storageEnv(bench), DATABASE_URL: database.url, ...clamd.env() }, path.join(bench.scratch, 'scanning-server.log'));
     const plain = await bench.clientFor('bench-processing');
@@ -120,24 +120,6 @@ export async function measureProcessing(bench: BenchContext): Promise<void> {
     for (const cleanup of cleanups) await cleanup();
     await clamd.down();
   }
-}
-
-/** A database beside the server's, on the same PostgreSQL, dropped by `drop`. */
-async function scratchDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = async (sql: string) => {
-    const pg = new Client({ connectionString: serverUrl });
-    await pg.connect();
-    try {
-      await pg.query(sql);
-    } finally {
-      await pg.end();
-    }
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 /** requestUpload, the client's PUT, completeUpload (which waits for the pass); the pass's own duration from the server's metrics. */

@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import type { BenchContext } from './bench-context';
 import type { GraphQLClient } from './graphql-client';
 import { MB, round } from './stats';
 import { ratioOfRounds } from './results';
+import { withClient } from './scratch-database';
 import { pngFile } from './test-files';
 import { interleave } from './transfer-speed.bench';
 import { uploadThroughServer } from './transfers';
@@ -89,14 +89,8 @@ export async function measureQuotas(bench: BenchContext): Promise<void> {
  * the sections that count the table's rows (folders, scale) come later.
  */
 async function removeReservations(bench: BenchContext): Promise<void> {
-  const pg = new Client({ connectionString: bench.server.databaseUrl });
-  await pg.connect();
-  try {
-    const { rowCount } = await pg.query(`delete from files where owner_id in ('bench-quota', 'bench-no-quota') and status = 'PENDING'`);
-    bench.note(`quotas: ${rowCount} reserved rows removed`);
-  } finally {
-    await pg.end();
-  }
+  const { rowCount } = await withClient(bench.server.databaseUrl, (pg) => pg.query(`delete from files where owner_id in ('bench-quota', 'bench-no-quota') and status = 'PENDING'`));
+  bench.note(`quotas: ${rowCount} reserved rows removed`);
 }
 
 async function requestRate(url: string, client: GraphQLClient, seconds: number): Promise<number> {

@@ -22,7 +22,8 @@ export async function databaseBeside(url: string, prefix: string): Promise<Scrat
   };
 }
 
-async function withClient<T>(url: string, work: (pg: Client) => Promise<T>): Promise<T> {
+/** One connection for `work`, closed whatever it does. */
+export async function withClient<T>(url: string, work: (pg: Client) => Promise<T>): Promise<T> {
   const pg = new Client({ connectionString: url });
   await pg.connect();
   try {
